@@ -42,6 +42,8 @@ class FindingSpan(BaseModel):
     end: int = Field(ge=0)
     block_id: str | None
     quote: str
+    line: int | None = Field(None, description="1-based line of start in the source file")
+    column: int | None = Field(None, description="1-based column of start, in code points")
 
 
 class Suggestion(BaseModel):
@@ -96,8 +98,14 @@ class Finding(BaseModel):
     @property
     def sort_key(self) -> tuple[int, int, int, str, str, str]:
         """Stable order: by position, then more severe first, then by identity."""
-        return (self.span.start, self.span.end, -self.severity.rank, self.guideline_id,
-                self.rule_id or "", self.message)
+        return (
+            self.span.start,
+            self.span.end,
+            -self.severity.rank,
+            self.guideline_id,
+            self.rule_id or "",
+            self.message,
+        )
 
 
 def normalise_quote(quote: str) -> str:
@@ -134,11 +142,21 @@ def finalise_findings(document: Document, drafts: Iterable[FindingDraft]) -> lis
     """Attach quotes, block ids, fingerprints and ids; return findings in stable order."""
     built: list[Finding] = []
     occurrences: dict[tuple[str, str | None, str], int] = {}
-    ordered = sorted(drafts, key=lambda d: (d.span.start, d.span.end, -d.severity.rank,
-                                            d.guideline_id, d.rule_id or "", d.message))
+    ordered = sorted(
+        drafts,
+        key=lambda d: (
+            d.span.start,
+            d.span.end,
+            -d.severity.rank,
+            d.guideline_id,
+            d.rule_id or "",
+            d.message,
+        ),
+    )
     for draft in ordered:
         quote = document.quote(draft.span)
         block = document.block_at(draft.span.start)
+        location = document.location(draft.span.start)
         key = (draft.guideline_id, draft.rule_id, normalise_quote(quote))
         occurrence = occurrences.get(key, 0)
         occurrences[key] = occurrence + 1
@@ -152,8 +170,14 @@ def finalise_findings(document: Document, drafts: Iterable[FindingDraft]) -> lis
                 severity=draft.severity,
                 message=draft.message,
                 explanation=draft.explanation,
-                span=FindingSpan(start=draft.span.start, end=draft.span.end,
-                                 block_id=block.id if block else None, quote=quote),
+                span=FindingSpan(
+                    start=draft.span.start,
+                    end=draft.span.end,
+                    block_id=block.id if block else None,
+                    quote=quote,
+                    line=location.line,
+                    column=location.column,
+                ),
                 suggestion=draft.suggestion,
                 evidence=draft.evidence,
                 source=draft.source,
