@@ -43,22 +43,36 @@ def test_dotenv_file_is_read(tmp_path: object, monkeypatch: pytest.MonkeyPatch) 
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"COMPLIANCE_LLM__PROVIDER": "gemini-ultra"},
-         r"llm\.provider \(COMPLIANCE_LLM__PROVIDER\): Input should be 'none', 'openai'"),
-        ({"COMPLIANCE_LLM__PROVIDER": "openai_compatible", "COMPLIANCE_LLM__MODEL": "m",
-          "COMPLIANCE_LLM__BASE_URL": "not a url"},
-         r"llm\.base_url \(COMPLIANCE_LLM__BASE_URL\): Input should be a valid URL"),
-        ({"COMPLIANCE_LLM__PROVIDER": "openai_compatible", "COMPLIANCE_LLM__MODEL": "m"},
-         r"llm.base_url is required for provider 'openai_compatible'"),
-        ({"COMPLIANCE_ENVIRONMENT": "production", "COMPLIANCE_LLM__API_KEY": "changeme"},
-         r"llm\.api_key holds a placeholder value"),
-        ({"COMPLIANCE_ENVIRONMENT": "production", "COMPLIANCE_LLM__API_KEY": "<your key>"},
-         r"placeholder value"),
+        (
+            {"COMPLIANCE_LLM__PROVIDER": "gemini-ultra"},
+            r"llm\.provider \(COMPLIANCE_LLM__PROVIDER\): Input should be 'none', 'openai'",
+        ),
+        (
+            {
+                "COMPLIANCE_LLM__PROVIDER": "openai_compatible",
+                "COMPLIANCE_LLM__MODEL": "m",
+                "COMPLIANCE_LLM__BASE_URL": "not a url",
+            },
+            r"llm\.base_url \(COMPLIANCE_LLM__BASE_URL\): Input should be a valid URL",
+        ),
+        (
+            {"COMPLIANCE_LLM__PROVIDER": "openai_compatible", "COMPLIANCE_LLM__MODEL": "m"},
+            r"llm.base_url is required for provider 'openai_compatible'",
+        ),
+        (
+            {"COMPLIANCE_ENVIRONMENT": "production", "COMPLIANCE_LLM__API_KEY": "changeme"},
+            r"llm\.api_key holds a placeholder value",
+        ),
+        (
+            {"COMPLIANCE_ENVIRONMENT": "production", "COMPLIANCE_LLM__API_KEY": "<your key>"},
+            r"placeholder value",
+        ),
         ({"COMPLIANCE_LOG_LEVEL": "chatty"}, r"unknown log level 'chatty'"),
     ],
 )
-def test_invalid_settings_are_clear_errors(monkeypatch: pytest.MonkeyPatch,
-                                           env: dict[str, str], message: str) -> None:
+def test_invalid_settings_are_clear_errors(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str
+) -> None:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(InputError, match=message):

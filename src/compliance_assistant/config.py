@@ -43,15 +43,32 @@ class LlmProvider(StrEnum):
 
 # Values people leave in example configs; accepting them outside development hides a mistake.
 _PLACEHOLDER_SECRETS = {
-    "", "changeme", "change-me", "change_me", "secret", "password", "placeholder", "todo",
-    "xxx", "xxxx", "your-api-key", "your_api_key", "api-key", "apikey", "dummy", "test",
+    "",
+    "changeme",
+    "change-me",
+    "change_me",
+    "secret",
+    "password",
+    "placeholder",
+    "todo",
+    "xxx",
+    "xxxx",
+    "your-api-key",
+    "your_api_key",
+    "api-key",
+    "apikey",
+    "dummy",
+    "test",
 }
 
 
 def is_placeholder_secret(value: str) -> bool:
     lowered = value.strip().lower()
-    return (lowered in _PLACEHOLDER_SECRETS or (lowered.startswith("<") and lowered.endswith(">"))
-            or set(lowered) <= {"x", "*", "-"})
+    return (
+        lowered in _PLACEHOLDER_SECRETS
+        or (lowered.startswith("<") and lowered.endswith(">"))
+        or set(lowered) <= {"x", "*", "-"}
+    )
 
 
 class LimitsSettings(BaseModel):
@@ -125,8 +142,10 @@ class LlmSettings(BaseModel):
             return self
         if not self.model and self.provider is not LlmProvider.AZURE_OPENAI:
             raise ValueError(f"llm.model is required for provider '{self.provider}'")
-        if self.provider in (LlmProvider.OPENAI_COMPATIBLE, LlmProvider.AZURE_OPENAI) \
-                and self.base_url is None:
+        if (
+            self.provider in (LlmProvider.OPENAI_COMPATIBLE, LlmProvider.AZURE_OPENAI)
+            and self.base_url is None
+        ):
             raise ValueError(f"llm.base_url is required for provider '{self.provider}'")
         return self
 
@@ -176,12 +195,16 @@ def normalise_database_url(url: str) -> str:
     """
     scheme, sep, rest = url.strip().partition("://")
     if not sep or not rest:
-        raise ValueError(f"'{url}' is not a database URL; expected e.g. "
-                         "postgresql+psycopg://user@host/db or sqlite+aiosqlite:///path/file.db")
+        raise ValueError(
+            f"'{url}' is not a database URL; expected e.g. "
+            "postgresql+psycopg://user@host/db or sqlite+aiosqlite:///path/file.db"
+        )
     target = _DATABASE_SCHEMES.get(scheme.lower())
     if target is None:
-        raise ValueError(f"unsupported database driver '{scheme}'; use postgresql+psycopg:// "
-                         "(PostgreSQL, psycopg 3) or sqlite+aiosqlite:// (SQLite)")
+        raise ValueError(
+            f"unsupported database driver '{scheme}'; use postgresql+psycopg:// "
+            "(PostgreSQL, psycopg 3) or sqlite+aiosqlite:// (SQLite)"
+        )
     if target.startswith("postgresql") and rest.startswith("/"):
         raise ValueError("a PostgreSQL URL needs a host: postgresql+psycopg://user@host:5432/db")
     return f"{target}://{rest}"
@@ -234,8 +257,10 @@ class RedisSettings(BaseModel):
         if value is None or not value.strip():
             return None
         if not value.startswith(_REDIS_SCHEMES):
-            raise ValueError(f"'{value.split('://')[0]}://…' is not a Redis URL; expected "
-                             "redis://host:6379/0, rediss://… (TLS) or unix:///path")
+            raise ValueError(
+                f"'{value.split('://')[0]}://…' is not a Redis URL; expected "
+                "redis://host:6379/0, rediss://… (TLS) or unix:///path"
+            )
         return value.strip()
 
 
@@ -263,30 +288,39 @@ class BlobSettings(BaseModel):
     def _container_name(cls, value: str) -> str:
         # Azure's rule: 3–63 lowercase letters, digits and single inner hyphens.
         if not re.fullmatch(r"[a-z0-9](?:-?[a-z0-9]){2,62}", value):
-            raise ValueError(f"'{value}' is not a valid Azure container name (3-63 lowercase "
-                             "letters, digits and single hyphens, not at either end)")
+            raise ValueError(
+                f"'{value}' is not a valid Azure container name (3-63 lowercase "
+                "letters, digits and single hyphens, not at either end)"
+            )
         return value
 
     @field_validator("articles_prefix", "reports_prefix", "gtc_prefix")
     @classmethod
     def _folder_prefix(cls, value: str) -> str:
         if not re.fullmatch(r"(?:[A-Za-z0-9][A-Za-z0-9._=@+-]*/)+", value):
-            raise ValueError(f"blob prefix '{value}' must be folder names ending in '/', "
-                             "e.g. 'articles/'")
+            raise ValueError(
+                f"blob prefix '{value}' must be folder names ending in '/', e.g. 'articles/'"
+            )
         return value
 
     @model_validator(mode="after")
     def _backend_needs(self) -> Self:
-        if self.backend is BlobBackend.AZURE and self.azure_connection_string is None \
-                and self.azure_account_url is None:
-            raise ValueError("blob.backend 'azure' needs blob.azure_connection_string or "
-                             "blob.azure_account_url")
+        if (
+            self.backend is BlobBackend.AZURE
+            and self.azure_connection_string is None
+            and self.azure_account_url is None
+        ):
+            raise ValueError(
+                "blob.backend 'azure' needs blob.azure_connection_string or blob.azure_account_url"
+            )
         prefixes = [self.articles_prefix, self.reports_prefix, self.gtc_prefix]
         for i, first in enumerate(prefixes):
             for j, second in enumerate(prefixes):
                 if i != j and second.startswith(first):
-                    raise ValueError(f"blob prefixes must not nest: '{second}' is inside "
-                                     f"'{first}' (retention would delete the wrong blobs)")
+                    raise ValueError(
+                        f"blob prefixes must not nest: '{second}' is inside "
+                        f"'{first}' (retention would delete the wrong blobs)"
+                    )
         return self
 
 
@@ -297,6 +331,45 @@ class RetentionSettings(BaseModel):
     gtc_pdf_days: int = Field(30, ge=1)
     idempotency_hours: int = Field(24, ge=1)
     dedupe_window_seconds: int = Field(3600, ge=0)
+
+
+class GtcSettings(BaseModel):
+    """Where GTC documents come from (DESIGN §2): a local library (embedded default) and/or the
+    Smart Search API with a secondary endpoint for failover. With both, the library is the
+    fallback when Smart Search is down and nothing is cached."""
+
+    library_path: Path | None = None
+    smart_search_url: AnyHttpUrl | None = None
+    smart_search_secondary_url: AnyHttpUrl | None = None
+    smart_search_api_key: SecretStr | None = None
+    search_timeout_seconds: float = Field(10.0, gt=0)
+    download_timeout_seconds: float = Field(30.0, gt=0)
+    connect_timeout_seconds: float = Field(5.0, gt=0)
+    max_connections: int = Field(20, ge=1)
+    max_keepalive_connections: int = Field(10, ge=0)
+    retry_attempts: int = Field(3, ge=1)
+    retry_initial_seconds: float = Field(1.0, gt=0)
+    retry_max_seconds: float = Field(30.0, gt=0)
+    breaker_failure_threshold: int = Field(5, ge=1)
+    breaker_reset_seconds: float = Field(60.0, gt=0)
+    breaker_success_threshold: int = Field(2, ge=1)
+    # Requests per second to Smart Search across all processes (Redis token bucket when
+    # redis.url is set, else per process), and the burst the bucket holds.
+    rate_limit_per_second: float = Field(100.0, gt=0)
+    rate_limit_burst: int = Field(200, ge=1)
+    metadata_ttl_seconds: int = Field(3600, ge=1)
+    location_ttl_seconds: int = Field(86400, ge=1)
+    search_limit: int = Field(5, ge=1, le=50)
+    # GTC documents of at most this many products are checked for one article.
+    max_documents: int = Field(3, ge=1, le=20)
+
+    @model_validator(mode="after")
+    def _smart_search_needs(self) -> Self:
+        if self.smart_search_secondary_url is not None and self.smart_search_url is None:
+            raise ValueError("gtc.smart_search_secondary_url needs gtc.smart_search_url")
+        if self.smart_search_url is not None and self.smart_search_api_key is None:
+            raise ValueError("gtc.smart_search_url needs gtc.smart_search_api_key")
+        return self
 
 
 class Settings(BaseSettings):
@@ -310,7 +383,8 @@ class Settings(BaseSettings):
 
     environment: Environment = Environment.DEVELOPMENT
     data_dir: Path = Field(
-        default_factory=lambda: Path.home() / ".local" / "share" / "compliance-assistant")
+        default_factory=lambda: Path.home() / ".local" / "share" / "compliance-assistant"
+    )
     log_level: str = "INFO"
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
@@ -321,6 +395,7 @@ class Settings(BaseSettings):
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     tracking: TrackingSettings = Field(default_factory=TrackingSettings)
+    gtc: GtcSettings = Field(default_factory=GtcSettings)
 
     @field_validator("log_level")
     @classmethod
@@ -336,8 +411,10 @@ class Settings(BaseSettings):
             return self
         for name, secret in self.secrets().items():
             if secret is not None and is_placeholder_secret(secret.get_secret_value()):
-                raise ValueError(f"{name} holds a placeholder value; set a real secret or "
-                                 f"unset it (environment is '{self.environment}')")
+                raise ValueError(
+                    f"{name} holds a placeholder value; set a real secret or "
+                    f"unset it (environment is '{self.environment}')"
+                )
         return self
 
     @model_validator(mode="after")
@@ -348,19 +425,28 @@ class Settings(BaseSettings):
         if self.blob.local_root is None:
             self.blob.local_root = self.data_dir / "blobs"
         if self.environment is not Environment.DEVELOPMENT:
-            urls = {"database.url": self.database.url, "database.read_url": self.database.read_url,
-                    "redis.url": self.redis.url}
+            urls = {
+                "database.url": self.database.url,
+                "database.read_url": self.database.read_url,
+                "redis.url": self.redis.url,
+            }
             for name, url in urls.items():
                 password = url_password(url) if url else None
                 if password is not None and is_placeholder_secret(password):
-                    raise ValueError(f"{name} has a placeholder password; set a real one "
-                                     f"(environment is '{self.environment}')")
+                    raise ValueError(
+                        f"{name} has a placeholder password; set a real one "
+                        f"(environment is '{self.environment}')"
+                    )
         return self
 
     def secrets(self) -> dict[str, SecretStr | None]:
         """Every secret setting by dotted name, so checks and log scrubbing see all of them."""
-        return {"llm.api_key": self.llm.api_key, "llm.azure_ad_token": self.llm.azure_ad_token,
-                "blob.azure_connection_string": self.blob.azure_connection_string}
+        return {
+            "llm.api_key": self.llm.api_key,
+            "llm.azure_ad_token": self.llm.azure_ad_token,
+            "blob.azure_connection_string": self.blob.azure_connection_string,
+            "gtc.smart_search_api_key": self.gtc.smart_search_api_key,
+        }
 
 
 def load_settings(**overrides: object) -> Settings:

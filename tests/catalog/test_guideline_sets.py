@@ -21,8 +21,10 @@ guidelines:
 
 HYPE = "extends: existence\nmessage: \"Avoid '%s'.\"\nlevel: warning\ntokens: [amazing]\n"
 SHOUT = "extends: existence\nmessage: \"No shouting: '%s'.\"\nlevel: error\nraw: ['!!+']\n"
-WEASEL = ("extends: substitution\nmessage: \"Use '%s' instead of '%s'.\"\nlevel: suggestion\n"
-          "swap:\n  utilize: use\n")
+WEASEL = (
+    "extends: substitution\nmessage: \"Use '%s' instead of '%s'.\"\nlevel: suggestion\n"
+    "swap:\n  utilize: use\n"
+)
 
 
 def make_set(root: Path, text: str = SET) -> Path:
@@ -84,21 +86,23 @@ def test_user_styles_path_is_applied(tmp_path: Path) -> None:
     assert "style.Plain" in [g.id for g in plan.guideline_set.guidelines]
     result = run_plan(doc("We utilize tools."), plan, job_id="j")
     finding = next(f for f in result.findings if f.guideline_id == "style.Plain")
-    assert finding.suggestion is not None and finding.suggestion.replacement == "use"
+    assert finding.suggestion is not None
+    assert finding.suggestion.replacement == "use"
     assert finding.severity.value == "info"
 
 
 def test_guideline_naming_a_missing_rule_is_an_error(tmp_path: Path) -> None:
     make_set(tmp_path, SET.replace("House.Hype", "House.Missing"))
-    with pytest.raises(DefinitionInputError, match="names rule 'House.Missing'"):
+    with pytest.raises(DefinitionInputError, match=r"names rule 'House\.Missing'"):
         GuidelineCatalog.create([tmp_path]).plan("custom")
 
 
 def test_invalid_rule_file_error_names_file_and_line(tmp_path: Path) -> None:
     folder = make_set(tmp_path)
     bad = folder / "styles" / "House" / "Hype.yml"
-    bad.write_text("extends: existence\nmessage: x\ntokens: [a]\nflavour: salty\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "extends: existence\nmessage: x\ntokens: [a]\nflavour: salty\n", encoding="utf-8"
+    )
     with pytest.raises(DefinitionInputError) as caught:
         GuidelineCatalog.create([tmp_path]).plan("custom")
     assert f"{bad}:4" in str(caught.value)
@@ -111,3 +115,9 @@ def test_select_guidelines(tmp_path: Path) -> None:
     assert [g.id for g in plan.select(["hype"]).guideline_set.guidelines] == ["hype"]
     with pytest.raises(Exception, match="unknown guideline id"):
         plan.select(["nope"])
+
+
+def test_listed_style_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
+    make_set(tmp_path, SET.replace("styles: [House]", "styles: [House, Nope]"))
+    with pytest.raises(DefinitionInputError, match=r"lists style\(s\) Nope under 'styles'"):
+        GuidelineCatalog.create([tmp_path]).plan("custom")

@@ -40,8 +40,10 @@ def test_text_report_with_line_column_and_quotes(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     out = result.stdout
     assert "checked against marketing-eu@1" in out
-    assert "3:28" in out and "“guaranteed returns”" in out
-    assert "5:9" in out and "“chairman”" in out
+    assert "3:28" in out
+    assert "“guaranteed returns”" in out
+    assert "5:9" in out
+    assert "“chairman”" in out
     assert "all guidelines ran" in out
 
 
@@ -59,8 +61,9 @@ def test_json_output_matches_result_contract(tmp_path: Path) -> None:
         assert guideline["status"] in {"pass", "warning", "fail"}
         for finding in guideline["findings"]:
             span = finding["span"]
-            assert text[span["start"]: span["end"]] == span["quote"]
-            assert finding["fingerprint"] and finding["guideline_id"] == guideline["guideline_id"]
+            assert text[span["start"] : span["end"]] == span["quote"]
+            assert finding["fingerprint"]
+            assert finding["guideline_id"] == guideline["guideline_id"]
 
 
 def test_docx_positions_and_output_file(tmp_path: Path) -> None:
@@ -74,10 +77,15 @@ def test_docx_positions_and_output_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", str(path), "-f", "html", "-o", str(report)])
     assert result.exit_code == 1, result.output
     page = report.read_text(encoding="utf-8")
-    assert "<mark class=\"error\"" in page and "guaranteed returns</mark>" in page
+    assert '<mark class="error"' in page
+    assert "guaranteed returns</mark>" in page
     as_json = runner.invoke(app, ["check", str(path), "-f", "json"])
-    finding = next(f for g in json.loads(as_json.stdout)["guidelines"] for f in g["findings"]
-                   if f["span"]["quote"] == "guaranteed returns")
+    finding = next(
+        f
+        for g in json.loads(as_json.stdout)["guidelines"]
+        for f in g["findings"]
+        if f["span"]["quote"] == "guaranteed returns"
+    )
     assert (finding["span"]["line"], finding["span"]["column"]) == (3, 19)
 
 
@@ -98,13 +106,17 @@ def test_clean_text_exits_zero(tmp_path: Path) -> None:
 def test_stdin(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", "-"], input="A risk-free investment.\n")
     assert result.exit_code == 1
-    assert "<stdin>" in result.stdout and "risk-free" in result.stdout
+    assert "<stdin>" in result.stdout
+    assert "risk-free" in result.stdout
 
 
 def test_strict_exits_3_when_a_guideline_did_not_run(tmp_path: Path) -> None:
     set_dir = tmp_path / "sets" / "mixed"
     set_dir.mkdir(parents=True)
-    write(set_dir, "guideline-set.yaml", """\
+    write(
+        set_dir,
+        "guideline-set.yaml",
+        """\
 id: mixed
 version: 1
 title: Mixed
@@ -120,11 +132,13 @@ guidelines:
     kind: llm
     severity: error
     instruction: Claims must be balanced.
-""")
+""",
+    )
     article = write(tmp_path, "a.txt", "An amazing deal.\n")
     relaxed = runner.invoke(app, ["check", str(article), "-g", str(set_dir)])
     assert relaxed.exit_code == 0, relaxed.output
-    assert "did not run" in relaxed.stdout and "no LLM provider is configured" in relaxed.stdout
+    assert "did not run" in relaxed.stdout
+    assert "no LLM provider is configured" in relaxed.stdout
     strict = runner.invoke(app, ["check", str(article), "-g", str(set_dir), "--strict"])
     assert strict.exit_code == 3
 
@@ -140,8 +154,9 @@ guidelines:
         ("binary.txt", bytes(range(256)) * 4, "text"),
     ],
 )
-def test_bad_inputs_exit_2_with_one_paragraph(tmp_path: Path, name: str, content: bytes,
-                                              message: str) -> None:
+def test_bad_inputs_exit_2_with_one_paragraph(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     result = runner.invoke(app, ["check", str(path)])
@@ -154,9 +169,11 @@ def test_bad_inputs_exit_2_with_one_paragraph(tmp_path: Path, name: str, content
 
 def test_missing_file_and_folder(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["check", str(tmp_path / "nope.docx")])
-    assert missing.exit_code == 2 and "no such file" in missing.stderr
+    assert missing.exit_code == 2
+    assert "no such file" in missing.stderr
     folder = runner.invoke(app, ["check", str(tmp_path)])
-    assert folder.exit_code == 2 and "is a folder" in folder.stderr
+    assert folder.exit_code == 2
+    assert "is a folder" in folder.stderr
 
 
 def test_too_large_by_configured_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -168,9 +185,13 @@ def test_too_large_by_configured_limit(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_invalid_guideline_set_names_file_and_line(tmp_path: Path) -> None:
-    bad = write(tmp_path, "bad.yaml", "id: bad\nversion: 1\ntitle: Bad\nguidelines:\n"
-                                      "  - id: a\n    title: A\n    kind: rule\n"
-                                      "    severity: loud\n    rules: [X.Y]\n")
+    bad = write(
+        tmp_path,
+        "bad.yaml",
+        "id: bad\nversion: 1\ntitle: Bad\nguidelines:\n"
+        "  - id: a\n    title: A\n    kind: rule\n"
+        "    severity: loud\n    rules: [X.Y]\n",
+    )
     article = write(tmp_path, "a.txt", "Hello.\n")
     result = runner.invoke(app, ["check", str(article), "-g", str(bad)])
     assert result.exit_code == 2
@@ -184,8 +205,9 @@ def test_unknown_guideline_set(tmp_path: Path) -> None:
     assert "No guideline set 'no-such-set'" in result.stderr
 
 
-def test_invalid_configuration_is_a_usage_error(tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_invalid_configuration_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("COMPLIANCE_LLM__PROVIDER", "gpt-magic")
     article = write(tmp_path, "a.txt", "Hello.\n")
     result = runner.invoke(app, ["check", str(article)])

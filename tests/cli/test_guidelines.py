@@ -18,7 +18,11 @@ guidelines:
     kind: rule
     severity: warning
     rules:
-      - {name: Hype, extends: existence, message: "Avoid '%s'.", tokens: [amazing, incredible], ignorecase: true}
+      - name: Hype
+        extends: existence
+        message: "Avoid '%s'."
+        tokens: [amazing, incredible]
+        ignorecase: true
     examples:
       violation: ["An amazing rate.", "Incredible savings."]
       compliant: ["A fixed rate of 3% AER.", "Rates are fair."]
@@ -59,10 +63,12 @@ def make(tmp_path: Path, text: str = MIXED) -> Path:
 
 def test_list_and_show() -> None:
     listing = runner.invoke(app, ["guidelines", "list"])
-    assert listing.exit_code == 0 and "marketing-eu" in listing.stdout
+    assert listing.exit_code == 0
+    assert "marketing-eu" in listing.stdout
     shown = runner.invoke(app, ["guidelines", "show", "marketing-eu"], env={"COLUMNS": "250"})
     assert shown.exit_code == 0
-    assert "no-guarantees" in shown.stdout and "MarketingEU." in shown.stdout
+    assert "no-guarantees" in shown.stdout
+    assert "MarketingEU." in shown.stdout
 
 
 def test_validate_reports_valid_and_invalid(tmp_path: Path) -> None:
@@ -71,7 +77,8 @@ def test_validate_reports_valid_and_invalid(tmp_path: Path) -> None:
     bad.write_text("id: bad\nversion: one\ntitle: x\nguidelines: []\n", encoding="utf-8")
     result = runner.invoke(app, ["guidelines", "validate", str(good), str(bad)])
     assert result.exit_code == 2
-    assert "valid" in result.stdout and "mixed@2" in result.stdout
+    assert "valid" in result.stdout
+    assert "mixed@2" in result.stdout
     assert f"{bad}:4: guidelines: must be a non-empty list" in result.stderr.replace("\n", "")
 
 
@@ -86,7 +93,8 @@ def test_examples_test_counts_failures_and_not_run(tmp_path: Path) -> None:
     assert (broken["passed"], broken["ok"]) == (1, False)
     assert broken["examples"][0]["detail"] == "expected a finding, got none"
     fair = by_id["fair"]
-    assert fair["passed"] == 0 and {e["outcome"] for e in fair["examples"]} == {"not_run"}
+    assert fair["passed"] == 0
+    assert {e["outcome"] for e in fair["examples"]} == {"not_run"}
     assert "no LLM provider" in fair["examples"][0]["detail"]
     assert report["ok"] is False
 
@@ -101,10 +109,15 @@ def test_examples_test_text_output_and_only(tmp_path: Path) -> None:
 def test_shipped_marketing_set_examples_pass() -> None:
     result = runner.invoke(app, ["guidelines", "test", "marketing-eu", "--json"])
     report = json.loads(result.stdout)
-    failing = [(g["guideline_id"], e["text"], e["detail"]) for g in report["guidelines"]
-               for e in g["examples"] if e["outcome"] != "passed"]
+    failing = [
+        (g["guideline_id"], e["text"], e["detail"])
+        for g in report["guidelines"]
+        for e in g["examples"]
+        if e["outcome"] != "passed"
+    ]
     assert failing == []
     assert result.exit_code == 0
     for guideline in report["guidelines"]:
         kinds = [e["expected"] for e in guideline["examples"]]
-        assert kinds.count("violation") >= 3 and kinds.count("compliant") >= 3
+        assert kinds.count("violation") >= 3
+        assert kinds.count("compliant") >= 3

@@ -56,24 +56,30 @@ def test_location_uses_source_map_when_present() -> None:
     bold = document.text.index("bold")
     assert document.to_source_offset(bold) == 16
     assert document.location(bold).model_dump() == {"line": 3, "column": 8}
-    assert document.location(document.text.index("text")).model_dump() == {"line": 3,
-                                                                            "column": 15}
+    assert document.location(document.text.index("text")).model_dump() == {"line": 3, "column": 15}
 
 
 def test_location_without_source_map_counts_lines_of_text() -> None:
     document = build("one", "two three")
-    assert document.location(document.text.index("three")).model_dump() == {"line": 2,
-                                                                             "column": 5}
+    assert document.location(document.text.index("three")).model_dump() == {"line": 2, "column": 5}
 
 
 def test_blocks_must_lie_inside_text_and_in_order() -> None:
     with pytest.raises(ValidationError, match="outside text"):
-        Document(text="abc", source_format="text",
-                 blocks=(Block(id="b0", kind=BlockKind.PARAGRAPH, start=0, end=9),))
+        Document(
+            text="abc",
+            source_format="text",
+            blocks=(Block(id="b0", kind=BlockKind.PARAGRAPH, start=0, end=9),),
+        )
     with pytest.raises(ValidationError, match="reading order"):
-        Document(text="abc def", source_format="text",
-                 blocks=(Block(id="b0", kind=BlockKind.PARAGRAPH, start=4, end=7),
-                         Block(id="b1", kind=BlockKind.PARAGRAPH, start=0, end=3)))
+        Document(
+            text="abc def",
+            source_format="text",
+            blocks=(
+                Block(id="b0", kind=BlockKind.PARAGRAPH, start=4, end=7),
+                Block(id="b1", kind=BlockKind.PARAGRAPH, start=0, end=3),
+            ),
+        )
 
 
 def test_span_rejects_reversed_range() -> None:

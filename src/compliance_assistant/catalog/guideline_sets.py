@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from compliance_assistant.catalog.styles import load_styles
+from compliance_assistant.catalog.styles import find_style_dirs, load_styles
 from compliance_assistant.engine.errors import DefinitionError
 from compliance_assistant.engine.guidelines import GuidelineSet, parse_guideline_set
 from compliance_assistant.engine.plan import CheckPlan, build_plan
@@ -46,11 +46,14 @@ class GuidelineCatalog:
     styles_paths: tuple[Path, ...] = ()
 
     @classmethod
-    def create(cls, guidelines_path: Sequence[Path] = (),
-               styles_path: Sequence[Path] = ()) -> GuidelineCatalog:
+    def create(
+        cls, guidelines_path: Sequence[Path] = (), styles_path: Sequence[Path] = ()
+    ) -> GuidelineCatalog:
         paths = (*guidelines_path, shipped_guidelines_dir())
-        return cls(search_paths=tuple(dict.fromkeys(p.expanduser() for p in paths)),
-                   styles_paths=tuple(p.expanduser() for p in styles_path))
+        return cls(
+            search_paths=tuple(dict.fromkeys(p.expanduser() for p in paths)),
+            styles_paths=tuple(p.expanduser() for p in styles_path),
+        )
 
     def entries(self) -> list[SetEntry]:
         """Every valid set in the search paths; the first path wins for a repeated id."""
@@ -77,11 +80,14 @@ class GuidelineCatalog:
             if version and str(entry.guideline_set.version) != version:
                 raise NotFoundError(
                     f"Guideline set '{set_id}' exists in version "
-                    f"{entry.guideline_set.version}, not {version}.")
+                    f"{entry.guideline_set.version}, not {version}."
+                )
             return entry
         known = ", ".join(e.guideline_set.id for e in self.entries()) or "none"
-        raise NotFoundError(f"No guideline set '{ref}'. Known sets: {known}. A path to a "
-                            f"{SET_FILE_NAME} file or its folder works too.")
+        raise NotFoundError(
+            f"No guideline set '{ref}'. Known sets: {known}. A path to a "
+            f"{SET_FILE_NAME} file or its folder works too."
+        )
 
     def plan(self, ref: str) -> CheckPlan:
         return plan_for(self.find(ref), self.styles_paths)
@@ -113,17 +119,35 @@ def _cached_plan(path: Path, _mtime_ns: int, user_styles_paths: tuple[Path, ...]
     own = [entry.styles_dir] if entry.styles_dir.is_dir() else []
     user = [p for p in user_styles_paths if p.is_dir()]
     try:
+        missing = [
+            name
+            for name in entry.guideline_set.styles
+            if name not in find_style_dirs([*own, *user])
+        ]
+        if missing:
+            searched = ", ".join(str(p) for p in [*own, *user]) or "no styles folder"
+            raise DefinitionInputError(
+                f"{entry.path}: the set lists style(s) {', '.join(missing)} under 'styles', "
+                f"but no such style folder exists (searched: {searched})."
+            )
         library = load_styles([*own, *user], include_builtin=False)
         user_styles = sorted({name for p in user for name in _style_names(p)})
-        warnings = [ResultWarning(code="RULE_NOT_LOADED", message=f"{w.rule}: {w.message}",
-                                  details={"rule": w.rule, "source": w.source})
-                    for w in library.warnings]
-        return build_plan(entry.guideline_set, library, extra_styles=user_styles,
-                          warnings=warnings)
+        warnings = [
+            ResultWarning(
+                code="RULE_NOT_LOADED",
+                message=f"{w.rule}: {w.message}",
+                details={"rule": w.rule, "source": w.source},
+            )
+            for w in library.warnings
+        ]
+        return build_plan(entry.guideline_set, library, extra_styles=user_styles, warnings=warnings)
     except DefinitionError as exc:
         raise DefinitionInputError(str(exc)) from exc
 
 
 def _style_names(styles_path: Path) -> list[str]:
-    return [child.name for child in styles_path.iterdir()
-            if child.is_dir() and not child.name.startswith((".", "config"))]
+    return [
+        child.name
+        for child in styles_path.iterdir()
+        if child.is_dir() and not child.name.startswith((".", "config"))
+    ]

@@ -41,26 +41,50 @@ class MinSeverity(StrEnum):
 
 @user_errors
 def check(
-    files: Annotated[list[Path], typer.Argument(
-        help="Documents to check: .docx .pdf .md .html .txt, or - for text on stdin.",
-        show_default=False)],
-    guidelines: Annotated[str | None, typer.Option(
-        "--guidelines", "-g", help="Guideline set id, id@version, or path to its YAML. "
-                                   "Default: the configured default set (marketing-eu).")] = None,
-    only: Annotated[list[str] | None, typer.Option(
-        "--only", help="Run only this guideline id (repeatable).")] = None,
-    output_format: Annotated[ReportFormat, typer.Option(
-        "--format", "-f", help="Report format.", case_sensitive=False)] = ReportFormat.TEXT,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write the report to this file instead of stdout.")] = None,
-    min_severity: Annotated[MinSeverity, typer.Option(
-        "--min-severity", help="Leave findings below this severity out of the report.",
-        case_sensitive=False)] = MinSeverity.INFO,
-    strict: Annotated[bool, typer.Option(
-        "--strict", help="Exit 3 when any guideline could not run (incomplete result).")
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Documents to check: .docx .pdf .md .html .txt, or - for text on stdin.",
+            show_default=False,
+        ),
+    ],
+    guidelines: Annotated[
+        str | None,
+        typer.Option(
+            "--guidelines",
+            "-g",
+            help="Guideline set id, id@version, or path to its YAML. "
+            "Default: the configured default set (marketing-eu).",
+        ),
+    ] = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Run only this guideline id (repeatable).")
+    ] = None,
+    output_format: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="Report format.", case_sensitive=False)
+    ] = ReportFormat.TEXT,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report to this file instead of stdout."),
+    ] = None,
+    min_severity: Annotated[
+        MinSeverity,
+        typer.Option(
+            "--min-severity",
+            help="Leave findings below this severity out of the report.",
+            case_sensitive=False,
+        ),
+    ] = MinSeverity.INFO,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Exit 3 when any guideline could not run (incomplete result)."
+        ),
     ] = False,
-    styles_path: Annotated[list[Path] | None, typer.Option(
-        "--styles-path", help="Extra folder of Vale styles to apply (repeatable).")] = None,
+    styles_path: Annotated[
+        list[Path] | None,
+        typer.Option("--styles-path", help="Extra folder of Vale styles to apply (repeatable)."),
+    ] = None,
 ) -> None:
     """Check documents against a guideline set and print a report.
 
@@ -68,16 +92,20 @@ def check(
     3 incomplete result with --strict (takes precedence over 1).
     """
     config = settings()
-    catalog = GuidelineCatalog.create(config.catalog.guidelines_path,
-                                      [*config.catalog.styles_path, *(styles_path or [])])
+    catalog = GuidelineCatalog.create(
+        config.catalog.guidelines_path, [*config.catalog.styles_path, *(styles_path or [])]
+    )
     plan = catalog.plan(guidelines or config.catalog.default_set)
     if only:
         plan = plan.select(only)
-    limits = IngestLimits(max_chars=config.limits.max_text_chars,
-                          max_bytes=config.limits.max_upload_bytes)
+    limits = IngestLimits(
+        max_chars=config.limits.max_text_chars, max_bytes=config.limits.max_upload_bytes
+    )
     reports = _check_all(files, plan, limits)
-    shown = [FileReport(r.name, r.document, visible(r.result, Severity(min_severity.value)))
-             for r in reports]
+    shown = [
+        FileReport(r.name, r.document, visible(r.result, Severity(min_severity.value)))
+        for r in reports
+    ]
     to_terminal = output is None and stdout_is_terminal()
     width = shutil.get_terminal_size().columns if to_terminal else None
     rendered = render(output_format, shown, color=to_terminal, width=width)
@@ -105,13 +133,19 @@ def _check_all(files: list[Path], plan: CheckPlan, limits: IngestLimits) -> list
     documents = [(_display_name(path), _read(path, limits)) for path in files]
     reports: list[FileReport] = []
     show_progress = stdout_is_terminal() and sys.stderr.isatty() and len(documents) > 1
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=stderr,
-                  transient=True, disable=not show_progress) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        console=stderr,
+        transient=True,
+        disable=not show_progress,
+    ) as progress:
         task = progress.add_task("checking", total=len(documents))
         for name, document in documents:
             progress.update(task, description=f"checking {name}")
-            result = run_plan(document, plan, job_id=uuid.uuid4().hex,
-                              document_id=content_id(document))
+            result = run_plan(
+                document, plan, job_id=uuid.uuid4().hex, document_id=content_id(document)
+            )
             reports.append(FileReport(name, document, result))
             progress.advance(task)
     return reports

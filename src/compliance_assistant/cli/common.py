@@ -27,8 +27,7 @@ stderr = Console(stderr=True, highlight=False)
 
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     """Print one readable paragraph to stderr and return the Exit to raise."""
-    stderr.print(f"[bold red]error:[/] {message}", soft_wrap=True, markup=True,
-                 emoji=False)
+    stderr.print(f"[bold red]error:[/] {message}", soft_wrap=True, markup=True, emoji=False)
     return typer.Exit(code)
 
 

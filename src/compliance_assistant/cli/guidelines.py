@@ -33,11 +33,17 @@ def list_sets() -> None:
     """List the guideline sets found in the guidelines path."""
     table = Table("id", "version", "title", "rule", "llm", "gtc", "path")
     for entry in _catalog().entries():
-        counts = {kind: sum(1 for g in entry.guideline_set.guidelines if g.kind is kind)
-                  for kind in GuidelineKind}
-        table.add_row(entry.guideline_set.id, str(entry.guideline_set.version),
-                      entry.guideline_set.title, *(str(counts[k]) for k in GuidelineKind),
-                      str(entry.path))
+        counts = {
+            kind: sum(1 for g in entry.guideline_set.guidelines if g.kind is kind)
+            for kind in GuidelineKind
+        }
+        table.add_row(
+            entry.guideline_set.id,
+            str(entry.guideline_set.version),
+            entry.guideline_set.title,
+            *(str(counts[k]) for k in GuidelineKind),
+            str(entry.path),
+        )
     out.print(table)
 
 
@@ -55,9 +61,14 @@ def show(ref: Annotated[str, typer.Argument(help="Set id, id@version or YAML pat
     for guideline in gset.guidelines:
         rules = ", ".join(rule.name for rule in plan.rules_for(guideline.id)) or "—"
         severity = guideline.severity.value if guideline.severity else "per rule"
-        table.add_row(guideline.id, guideline.kind.value, severity, rules,
-                      f"{len(guideline.examples.violation)}/{len(guideline.examples.compliant)}",
-                      guideline.title)
+        table.add_row(
+            guideline.id,
+            guideline.kind.value,
+            severity,
+            rules,
+            f"{len(guideline.examples.violation)}/{len(guideline.examples.compliant)}",
+            guideline.title,
+        )
     out.print(table)
     for warning in plan.warnings:
         out.print(Text(f"note: {warning.message}", style="yellow"))
@@ -65,8 +76,9 @@ def show(ref: Annotated[str, typer.Argument(help="Set id, id@version or YAML pat
 
 @app.command("validate")
 @user_errors
-def validate(paths: Annotated[list[Path], typer.Argument(
-        help="Guideline-set YAML files or their folders.")]) -> None:
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="Guideline-set YAML files or their folders.")],
+) -> None:
     """Validate guideline sets and their rules; errors name file:line."""
     failures = 0
     for path in paths:
@@ -78,8 +90,10 @@ def validate(paths: Annotated[list[Path], typer.Argument(
             typer.echo(f"invalid: {exc}", err=True)
             continue
         rules = sum(len(r) for r in plan.rules.values())
-        out.print(f"[green]valid[/]: {entry.path} — {entry.guideline_set.ref}, "
-                  f"{len(entry.guideline_set.guidelines)} guidelines, {rules} rules")
+        out.print(
+            f"[green]valid[/]: {entry.path} — {entry.guideline_set.ref}, "
+            f"{len(entry.guideline_set.guidelines)} guidelines, {rules} rules"
+        )
         for warning in plan.warnings:
             out.print(Text(f"  note: {warning.message}", style="yellow"))
     if failures:
@@ -88,7 +102,7 @@ def validate(paths: Annotated[list[Path], typer.Argument(
 
 @app.command("test")
 @user_errors
-def test(
+def run_examples_command(
     ref: Annotated[str, typer.Argument(help="Set id, id@version or YAML path.")],
     only: Annotated[list[str] | None, typer.Option("--only", help="Only this guideline.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
@@ -109,19 +123,24 @@ def test(
 
 
 def _print_report(report: ExamplesReport) -> None:
-    table = Table("guideline", "kind", "passed", "result", title=f"Examples of {report.guideline_set}")
+    table = Table(
+        "guideline", "kind", "passed", "result", title=f"Examples of {report.guideline_set}"
+    )
     for guideline in report.guidelines:
         verdict = Text("ok", style="green") if guideline.ok else Text("FAILED", style="bold red")
-        table.add_row(guideline.guideline_id, guideline.kind,
-                      f"{guideline.passed}/{guideline.total}", verdict)
+        table.add_row(
+            guideline.guideline_id, guideline.kind, f"{guideline.passed}/{guideline.total}", verdict
+        )
     out.print(table)
     for guideline in report.guidelines:
         for example in guideline.examples:
             if example.outcome is ExampleOutcome.PASSED:
                 continue
             label = "not run" if example.outcome is ExampleOutcome.NOT_RUN else "failed"
-            out.print(Text(f"{guideline.guideline_id} [{example.expected}] {label}: ",
-                           style="red"), Text(f"“{example.text}” — {example.detail}"))
+            out.print(
+                Text(f"{guideline.guideline_id} [{example.expected}] {label}: ", style="red"),
+                Text(f"“{example.text}” — {example.detail}"),
+            )
     total = sum(g.total for g in report.guidelines)
     passed = sum(g.passed for g in report.guidelines)
     out.print(f"{passed}/{total} examples passed ({report.accuracy:.0%}).")
@@ -132,6 +151,8 @@ def _report_json(report: ExamplesReport) -> dict[str, object]:
         "guideline_set": report.guideline_set,
         "ok": report.ok,
         "accuracy": report.accuracy,
-        "guidelines": [{**g.model_dump(mode="json"), "passed": g.passed, "total": g.total,
-                        "ok": g.ok} for g in report.guidelines],
+        "guidelines": [
+            {**g.model_dump(mode="json"), "passed": g.passed, "total": g.total, "ok": g.ok}
+            for g in report.guidelines
+        ],
     }

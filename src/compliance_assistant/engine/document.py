@@ -76,6 +76,21 @@ class SourceSegment(BaseModel):
     length: int
 
 
+class Comment(BaseModel):
+    """A markup comment of the source (e.g. ``<!-- vale off -->``), placed at a text offset.
+
+    Ingesters record comments because they may carry in-text controls for rule engines;
+    ``offset`` is where the comment sits in ``Document.text`` (between the text before and
+    after it) and ``source_offset`` where it starts in ``source_text``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    offset: int = Field(ge=0)
+    text: str
+    source_offset: int | None = None
+
+
 class Location(BaseModel):
     """A human position: 1-based line and 1-based column (code points)."""
 
@@ -103,6 +118,10 @@ class Document(BaseModel):
     source_name: str | None = None
     source_text: str | None = None
     source_map: tuple[SourceSegment, ...] = ()
+    # Spans of ``text`` that are shown to people but are not prose to check (inline code,
+    # bare URLs): rule engines mask them. Sorted, non-overlapping.
+    masked: tuple[Span, ...] = ()
+    comments: tuple[Comment, ...] = ()
 
     _index_cache: _DocumentIndex | None = PrivateAttr(default=None)
 
@@ -137,11 +156,20 @@ class Document(BaseModel):
         """Map a text offset into ``source_text`` (identity when there is no source map)."""
         return self._lookup().to_source(offset)
 
+    def to_source_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a text range into ``source_text``; the end follows the range's last character,
+        so markup right after the range (a closing ``**``) is not included."""
+        source_start = self.to_source_offset(start)
+        if end <= start:
+            return source_start, source_start
+        return source_start, self.to_source_offset(end - 1) + 1
+
     def location(self, offset: int) -> Location:
         """Line and column of a text offset, in the source file when one is known."""
         if self.source_text is not None and self.source_map:
-            return _line_column(self.source_text, self._lookup().source_line_starts,
-                                self.to_source_offset(offset))
+            return _line_column(
+                self.source_text, self._lookup().source_line_starts, self.to_source_offset(offset)
+            )
         return _line_column(self.text, self._lookup().text_line_starts, offset)
 
     @property
@@ -223,6 +251,8 @@ class DocumentBuilder:
     _parts: list[str] = field(default_factory=list)
     _blocks: list[Block] = field(default_factory=list)
     _segments: list[SourceSegment] = field(default_factory=list)
+    _masked: list[Span] = field(default_factory=list)
+    _comments: list[Comment] = field(default_factory=list)
     _length: int = 0
 
     def add(
@@ -238,8 +268,9 @@ class DocumentBuilder:
     ) -> Block | None:
         """Append one block; blank text is skipped (returns None)."""
         pieces = [(text, source_start)]
-        return self.add_pieces(pieces, kind, level=level, page=page,
-                               source_index=source_index, style=style)
+        return self.add_pieces(
+            pieces, kind, level=level, page=page, source_index=source_index, style=style
+        )
 
     def add_pieces(
         self,
@@ -260,19 +291,41 @@ class DocumentBuilder:
         start = self._length
         for piece, source_start in pieces:
             if source_start is not None and piece:
-                self._segments.append(SourceSegment(text_start=self._length,
-                                                    source_start=source_start,
-                                                    length=len(piece)))
+                self._segments.append(
+                    SourceSegment(
+                        text_start=self._length, source_start=source_start, length=len(piece)
+                    )
+                )
             self._parts.append(piece)
             self._length += len(piece)
-        block = Block(id=f"b{len(self._blocks)}", kind=kind, start=start, end=self._length,
-                      level=level, page=page, source_index=source_index, style=style)
+        block = Block(
+            id=f"b{len(self._blocks)}",
+            kind=kind,
+            start=start,
+            end=self._length,
+            level=level,
+            page=page,
+            source_index=source_index,
+            style=style,
+        )
         self._blocks.append(block)
         return block
 
     @property
     def text_length(self) -> int:
         return self._length
+
+    def mask(self, start: int, end: int) -> None:
+        """Mark ``[start, end)`` of the text built so far as not-prose (see Document.masked)."""
+        if end > start:
+            self._masked.append(Span(start=start, end=end))
+
+    def add_comment(
+        self, text: str, *, offset: int | None = None, source_offset: int | None = None
+    ) -> None:
+        """Record a source comment at ``offset`` (default: the current end of the text)."""
+        where = self._length if offset is None else offset
+        self._comments.append(Comment(offset=where, text=text, source_offset=source_offset))
 
     def build(self) -> Document:
         return Document(
@@ -283,7 +336,20 @@ class DocumentBuilder:
             source_name=self.source_name,
             source_text=self.source_text if self._segments else None,
             source_map=tuple(self._segments),
+            masked=_merge_spans(self._masked),
+            comments=tuple(sorted(self._comments, key=lambda c: c.offset)),
         )
+
+
+def _merge_spans(spans: Sequence[Span]) -> tuple[Span, ...]:
+    merged: list[Span] = []
+    for span in sorted(spans, key=lambda s: (s.start, s.end)):
+        if merged and span.start <= merged[-1].end:
+            if span.end > merged[-1].end:
+                merged[-1] = Span(start=merged[-1].start, end=span.end)
+            continue
+        merged.append(span)
+    return tuple(merged)
 
 
 def iter_blocks(document: Document, kinds: set[BlockKind] | None = None) -> Iterator[Block]:

@@ -14,8 +14,14 @@ class DefinitionError(EngineError):
     key or value, when known, so the message reads ``file:line: key: problem``.
     """
 
-    def __init__(self, problem: str, *, source: str = "<text>", line: int | None = None,
-                 key: str | None = None) -> None:
+    def __init__(
+        self,
+        problem: str,
+        *,
+        source: str = "<text>",
+        line: int | None = None,
+        key: str | None = None,
+    ) -> None:
         self.problem = problem
         self.source = source
         self.line = line

@@ -28,7 +28,7 @@ def evaluate_rule_guideline(
     started = time.perf_counter()
     try:
         alerts = run_rules(document, rules)
-    except Exception as exc:  # noqa: BLE001 - any rule failure must surface as this guideline's error
+    except Exception as exc:
         elapsed = (time.perf_counter() - started) * 1000
         return GuidelineResult.errored(guideline, f"rule evaluation failed: {exc}", elapsed)
     drafts = [draft_from_alert(guideline, alert, rules) for alert in alerts]

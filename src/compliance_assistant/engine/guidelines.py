@@ -95,8 +95,9 @@ def parse_guideline_set(text: str, source: str = "<text>") -> GuidelineSet:
     document = load_yaml(text, source)
     data = document.data
     if not isinstance(data, dict):
-        raise document.error("a guideline set must be a YAML mapping with 'id', 'version', "
-                             "'title' and 'guidelines'")
+        raise document.error(
+            "a guideline set must be a YAML mapping with 'id', 'version', 'title' and 'guidelines'"
+        )
     _reject_unknown(document, data, _SET_KEYS, ())
     raw_guidelines = data.get("guidelines")
     if not isinstance(raw_guidelines, list) or not raw_guidelines:
@@ -127,8 +128,9 @@ def _parse_guideline(document: YamlDocument, item: Any, index: int) -> Guideline
     return guideline
 
 
-def _split_rules(document: YamlDocument, raw: Any, path: tuple[str | int, ...]
-                 ) -> tuple[tuple[str, ...], tuple[InlineRule, ...]]:
+def _split_rules(
+    document: YamlDocument, raw: Any, path: tuple[str | int, ...]
+) -> tuple[tuple[str, ...], tuple[InlineRule, ...]]:
     """``rules`` holds ``Style.Rule`` names and/or inline Vale rule mappings with a ``name``."""
     if raw is None:
         return (), ()
@@ -145,16 +147,21 @@ def _split_rules(document: YamlDocument, raw: Any, path: tuple[str | int, ...]
             if not isinstance(name, str) or not name.strip():
                 raise document.error("an inline rule needs a 'name'", *entry_path)
             definition = {k: v for k, v in entry.items() if k != "name"}
-            inline.append(InlineRule(name=name.strip(), definition=definition,
-                                     line=document.line(*entry_path)))
+            inline.append(
+                InlineRule(
+                    name=name.strip(), definition=definition, line=document.line(*entry_path)
+                )
+            )
         else:
-            raise document.error("must be a rule name such as 'Style.Rule' or a mapping",
-                                 *entry_path)
+            raise document.error(
+                "must be a rule name such as 'Style.Rule' or a mapping", *entry_path
+            )
     return tuple(names), tuple(inline)
 
 
-def _check_kind_requirements(document: YamlDocument, guideline: Guideline,
-                             path: tuple[str | int, ...]) -> None:
+def _check_kind_requirements(
+    document: YamlDocument, guideline: Guideline, path: tuple[str | int, ...]
+) -> None:
     if guideline.kind is GuidelineKind.RULE and not (guideline.rules or guideline.inline_rules):
         raise document.error("a 'rule' guideline needs at least one entry in 'rules'", *path)
     if guideline.kind is GuidelineKind.LLM and not guideline.instruction.strip():
@@ -165,21 +172,22 @@ def _check_unique_ids(document: YamlDocument, guidelines: list[Guideline]) -> No
     seen: set[str] = set()
     for i, guideline in enumerate(guidelines):
         if guideline.id in seen:
-            raise document.error(f"duplicate guideline id '{guideline.id}'",
-                                 "guidelines", i, "id")
+            raise document.error(f"duplicate guideline id '{guideline.id}'", "guidelines", i, "id")
         seen.add(guideline.id)
 
 
-def _reject_unknown(document: YamlDocument, data: dict[str, Any], allowed: set[str],
-                    path: tuple[str | int, ...]) -> None:
+def _reject_unknown(
+    document: YamlDocument, data: dict[str, Any], allowed: set[str], path: tuple[str | int, ...]
+) -> None:
     for key in data:
         if key not in allowed:
             known = ", ".join(sorted(allowed))
             raise document.error(f"unknown key '{key}' (known keys: {known})", *path, key)
 
 
-def _from_validation(document: YamlDocument, exc: ValidationError,
-                     path: tuple[str | int, ...]) -> DefinitionError:
+def _from_validation(
+    document: YamlDocument, exc: ValidationError, path: tuple[str | int, ...]
+) -> DefinitionError:
     first = exc.errors()[0]
     location = tuple(first["loc"])
     message = first["msg"]

@@ -80,7 +80,7 @@ def build_plan(
     styles = tuple(dict.fromkeys([*guideline_set.styles, *extra_styles]))
     for style in styles:
         unclaimed = sorted(
-            (name for name in library if name.split(".", 1)[0] == style and name not in claimed)
+            name for name in library if name.split(".", 1)[0] == style and name not in claimed
         )
         if not unclaimed:
             continue

@@ -38,8 +38,14 @@ class YamlDocument:
         return DefinitionError(problem, source=self.source, line=self.line(*path), key=key)
 
 
-def load_yaml(text: str, source: str = "<text>") -> YamlDocument:
-    """Parse one YAML document. Syntax errors and duplicate keys raise DefinitionError."""
+def load_yaml(
+    text: str, source: str = "<text>", *, allow_duplicate_keys: bool = False
+) -> YamlDocument:
+    """Parse one YAML document. Syntax errors and duplicate keys raise DefinitionError.
+
+    With ``allow_duplicate_keys`` a repeated key keeps its last value instead (what Go's YAML
+    decoder does, which published Vale styles rely on).
+    """
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -52,14 +58,17 @@ def load_yaml(text: str, source: str = "<text>") -> YamlDocument:
     lines: dict[Path, int] = {}
     if node is None:
         return YamlDocument(data=None, source=source, lines=lines)
-    data = _Builder(source, lines).build(node, ())
+    data = _Builder(source, lines, allow_duplicate_keys).build(node, ())
     return YamlDocument(data=data, source=source, lines=lines)
 
 
 class _Builder:
-    def __init__(self, source: str, lines: dict[Path, int]) -> None:
+    def __init__(
+        self, source: str, lines: dict[Path, int], allow_duplicate_keys: bool = False
+    ) -> None:
         self._source = source
         self._lines = lines
+        self._allow_duplicates = allow_duplicate_keys
         self._constructor = yaml.SafeLoader("")
 
     def build(self, node: yaml.Node, path: Path) -> Any:
@@ -72,10 +81,14 @@ class _Builder:
             try:
                 return self._constructor.construct_object(node, deep=True)
             except yaml.constructor.ConstructorError as exc:
-                raise DefinitionError(f"invalid value: {exc.problem}", source=self._source,
-                                      line=node.start_mark.line + 1) from exc
-        raise DefinitionError("unsupported YAML node", source=self._source,
-                              line=node.start_mark.line + 1)
+                raise DefinitionError(
+                    f"invalid value: {exc.problem}",
+                    source=self._source,
+                    line=node.start_mark.line + 1,
+                ) from exc
+        raise DefinitionError(
+            "unsupported YAML node", source=self._source, line=node.start_mark.line + 1
+        )
 
     def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
@@ -83,12 +96,18 @@ class _Builder:
         for key_node, value_node in node.value:
             key = self.build(key_node, (*path, "<key>"))
             if not isinstance(key, (str, int, float, bool)) and key is not None:
-                raise DefinitionError("mapping keys must be scalars", source=self._source,
-                                      line=key_node.start_mark.line + 1)
+                raise DefinitionError(
+                    "mapping keys must be scalars",
+                    source=self._source,
+                    line=key_node.start_mark.line + 1,
+                )
             name = str(key) if not isinstance(key, str) else key
-            if name in result:
-                raise DefinitionError(f"duplicate key '{name}'", source=self._source,
-                                      line=key_node.start_mark.line + 1)
+            if name in result and not self._allow_duplicates:
+                raise DefinitionError(
+                    f"duplicate key '{name}'",
+                    source=self._source,
+                    line=key_node.start_mark.line + 1,
+                )
             result[name] = self.build(value_node, (*path, name))
             # The key's own line is what a reader looks for when the value spans lines.
             self._lines[(*path, name)] = key_node.start_mark.line + 1

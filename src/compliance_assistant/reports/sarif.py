@@ -25,28 +25,34 @@ def render_sarif(reports: Sequence[FileReport]) -> str:
         titles = {g.guideline_id: g.title for g in report.result.guidelines}
         for guideline in report.result.guidelines:
             if not guideline.status.ran:
-                notifications.append({
-                    "level": "warning",
-                    "message": {"text": f"{guideline.guideline_id} did not run: "
-                                        f"{guideline.reason}"},
-                    "descriptor": {"id": guideline.guideline_id},
-                    "locations": [_artifact_only(report.name)],
-                })
+                notifications.append(
+                    {
+                        "level": "warning",
+                        "message": {
+                            "text": f"{guideline.guideline_id} did not run: {guideline.reason}"
+                        },
+                        "descriptor": {"id": guideline.guideline_id},
+                        "locations": [_artifact_only(report.name)],
+                    }
+                )
         for finding in report.result.findings:
             rule_id = _rule_id(finding)
             rules.setdefault(rule_id, _rule(rule_id, finding, titles))
             results.append(_result(report, rule_id, finding))
     incomplete = bool(notifications)
     run = {
-        "tool": {"driver": {
-            "name": "compliance-assistant",
-            "version": __version__,
-            "informationUri": "https://github.com/compliance-assistant",
-            "rules": [rules[key] for key in sorted(rules)],
-        }},
+        "tool": {
+            "driver": {
+                "name": "compliance-assistant",
+                "version": __version__,
+                "informationUri": "https://github.com/compliance-assistant",
+                "rules": [rules[key] for key in sorted(rules)],
+            }
+        },
         "columnKind": "unicodeCodePoints",
-        "invocations": [{"executionSuccessful": not incomplete,
-                         "toolExecutionNotifications": notifications}],
+        "invocations": [
+            {"executionSuccessful": not incomplete, "toolExecutionNotifications": notifications}
+        ],
         "results": results,
     }
     document = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
@@ -54,8 +60,7 @@ def render_sarif(reports: Sequence[FileReport]) -> str:
 
 
 def _rule_id(finding: Finding) -> str:
-    return f"{finding.guideline_id}/{finding.rule_id}" if finding.rule_id \
-        else finding.guideline_id
+    return f"{finding.guideline_id}/{finding.rule_id}" if finding.rule_id else finding.guideline_id
 
 
 def _rule(rule_id: str, finding: Finding, titles: dict[str, str]) -> dict[str, Any]:
@@ -87,20 +92,26 @@ def _result(report: FileReport, rule_id: str, finding: Finding) -> dict[str, Any
         "ruleId": rule_id,
         "level": _LEVEL[finding.severity],
         "message": {"text": finding.message},
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri},
-                                            "region": region}}],
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}}],
         "partialFingerprints": {"complianceFingerprint/v1": finding.fingerprint},
     }
     if finding.suggestion is not None and text_artifact:
-        result["fixes"] = [{
-            "description": {"text": finding.suggestion.description or "Suggested rewrite"},
-            "artifactChanges": [{
-                "artifactLocation": {"uri": uri},
-                "replacements": [{"deletedRegion": {"charOffset": start,
-                                                    "charLength": end - start},
-                                  "insertedContent": {"text": finding.suggestion.replacement}}],
-            }],
-        }]
+        result["fixes"] = [
+            {
+                "description": {"text": finding.suggestion.description or "Suggested rewrite"},
+                "artifactChanges": [
+                    {
+                        "artifactLocation": {"uri": uri},
+                        "replacements": [
+                            {
+                                "deletedRegion": {"charOffset": start, "charLength": end - start},
+                                "insertedContent": {"text": finding.suggestion.replacement},
+                            }
+                        ],
+                    }
+                ],
+            }
+        ]
     return result
 
 

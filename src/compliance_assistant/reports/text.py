@@ -25,16 +25,29 @@ _STATUS_STYLE = {
     GuidelineStatus.ERROR: ("ERROR", "bold magenta"),
 }
 _SEVERITY_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-_STATUS_ORDER = [GuidelineStatus.FAIL, GuidelineStatus.ERROR, GuidelineStatus.WARNING,
-                 GuidelineStatus.NOT_RUN, GuidelineStatus.PASS]
+_STATUS_ORDER = [
+    GuidelineStatus.FAIL,
+    GuidelineStatus.ERROR,
+    GuidelineStatus.WARNING,
+    GuidelineStatus.NOT_RUN,
+    GuidelineStatus.PASS,
+]
 _QUOTE_LIMIT = 80
 
 
-def render_text(reports: Sequence[FileReport], *, color: bool = False,
-                width: int | None = None) -> str:
+def render_text(
+    reports: Sequence[FileReport], *, color: bool = False, width: int | None = None
+) -> str:
     buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=color, no_color=not color,
-                      width=width or 110, highlight=False, emoji=False, markup=False)
+    console = Console(
+        file=buffer,
+        force_terminal=color,
+        no_color=not color,
+        width=width or 110,
+        highlight=False,
+        emoji=False,
+        markup=False,
+    )
     for index, report in enumerate(reports):
         if index:
             console.print()
@@ -50,8 +63,9 @@ def _render_one(console: Console, name: str, result: CheckResult) -> None:
     ref = f"{result.guideline_set.id}@{result.guideline_set.version}"
     console.print(Text(name, style="bold underline"), Text(f"  checked against {ref}"))
     console.print(_headline(result))
-    groups = sorted(result.guidelines, key=lambda g: (_STATUS_ORDER.index(g.status),
-                                                      -g.severity.rank))
+    groups = sorted(
+        result.guidelines, key=lambda g: (_STATUS_ORDER.index(g.status), -g.severity.rank)
+    )
     passed = [g for g in groups if g.status is GuidelineStatus.PASS]
     for guideline in groups:
         if guideline.status is not GuidelineStatus.PASS:
@@ -71,13 +85,16 @@ def _headline(result: CheckResult) -> Text:
     score = "n/a" if result.score is None else f"{result.score}/100"
     line = Text()
     line.append(f"Score {score}", style="bold")
-    line.append(f" · {summary.errors} error(s) · {summary.warnings} warning(s) · "
-                f"{summary.infos} info")
+    line.append(
+        f" · {summary.errors} error(s) · {summary.warnings} warning(s) · {summary.infos} info"
+    )
     if result.complete:
         line.append(" · all guidelines ran", style="green")
     else:
-        line.append(f" · {summary.not_run} guideline(s) did not run — result incomplete",
-                    style="bold magenta")
+        line.append(
+            f" · {summary.not_run} guideline(s) did not run — result incomplete",
+            style="bold magenta",
+        )
     return line
 
 
@@ -87,8 +104,9 @@ def _render_guideline(console: Console, guideline: GuidelineResult) -> None:
     header = Text()
     header.append(f"{label:<7}", style=style)
     header.append(f" {guideline.title}", style="bold")
-    header.append(f"  [{guideline.guideline_id} · {guideline.kind} · {guideline.severity}]",
-                  style="dim")
+    header.append(
+        f"  [{guideline.guideline_id} · {guideline.kind} · {guideline.severity}]", style="dim"
+    )
     console.print(header)
     if guideline.reason:
         console.print(Text(f"        {guideline.reason}", style="magenta"))
@@ -113,19 +131,27 @@ def _finding_cells(finding: Finding) -> tuple[Text, Text, Text]:
     body.append(f"“{quote}” ", style="italic")
     body.append(finding.message)
     if finding.dismissed is not None:
-        body.append(f"\ndismissed by {finding.dismissed.by}: {finding.dismissed.reason}",
-                    style="dim")
+        body.append(
+            f"\ndismissed by {finding.dismissed.by}: {finding.dismissed.reason}", style="dim"
+        )
     if finding.suggestion is not None:
         suggestion = finding.suggestion
         text = suggestion.description or f"replace with “{suggestion.replacement}”"
         body.append(f"\n→ {text}", style="green")
     for evidence in finding.evidence:
-        where_in = ", ".join(part for part in (
-            f"version {evidence.version}" if evidence.version else "",
-            f"page {evidence.page}" if evidence.page else "",
-            f"§{evidence.section}" if evidence.section else "") if part)
+        where_in = ", ".join(
+            part
+            for part in (
+                f"version {evidence.version}" if evidence.version else "",
+                f"page {evidence.page}" if evidence.page else "",
+                f"§{evidence.section}" if evidence.section else "",
+            )
+            if part
+        )
         stale = " (stale copy)" if evidence.stale else ""
-        body.append(f"\nGTC: {evidence.title} {where_in}{stale}: “{evidence.quote}”",
-                    style="blue")
-    return (Text(where, style="bold"),
-            Text(finding.severity.value, style=_SEVERITY_STYLE[finding.severity]), body)
+        body.append(f"\nGTC: {evidence.title} {where_in}{stale}: “{evidence.quote}”", style="blue")
+    return (
+        Text(where, style="bold"),
+        Text(finding.severity.value, style=_SEVERITY_STYLE[finding.severity]),
+        body,
+    )
