@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 SAMPLE ?= samples/articles/savings-account.docx
 PYTEST_ARGS ?=
 
-AZURITE := .tools/node_modules/.bin/azurite
+AZURITE := .tools/node_modules/.bin/azurite-blob
 
 .PHONY: help venv install install-dev tools services demo lint format typecheck unit test ci bench clean
 
@@ -31,7 +31,7 @@ install-dev: $(PY) tools
 tools: $(AZURITE)
 
 $(AZURITE):
-	npm install --prefix .tools --no-audit --no-fund --loglevel=error azurite@3.37.0
+	npm install --prefix .tools --no-audit --no-fund --loglevel=error azurite@3.35.0
 
 # PostgreSQL and Redis must be up for the suite; in CI a missing one fails the run.
 services:

@@ -1,0 +1,204 @@
+"""Engines and units of work for PostgreSQL (psycopg 3) and SQLite (aiosqlite).
+
+The caller owns the transaction: ``async with database.session() as session`` commits when
+the block ends normally and rolls back on an exception. Repositories only flush.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool
+
+from compliance_assistant.config import DatabaseSettings, Settings, normalise_database_url
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Pool and driver options; defaults suit tests and the CLI."""
+
+    pool_size: int = 5
+    max_overflow: int = 5
+    pool_timeout_seconds: float = 30.0
+    pool_recycle_seconds: int = 1800
+    pool_pre_ping: bool = True
+    disable_prepared_statements: bool = False
+    sqlite_busy_timeout_ms: int = 5000
+    echo: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: DatabaseSettings) -> EngineOptions:
+        return cls(
+            pool_size=settings.pool_size,
+            max_overflow=settings.max_overflow,
+            pool_timeout_seconds=settings.pool_timeout_seconds,
+            pool_recycle_seconds=settings.pool_recycle_seconds,
+            pool_pre_ping=settings.pool_pre_ping,
+            disable_prepared_statements=settings.disable_prepared_statements,
+            sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+            echo=settings.echo,
+        )
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The database file of a SQLite URL, or None for an in-memory database."""
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _on_sqlite_connect(busy_timeout_ms: int) -> Any:
+    def configure(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # The sqlite3 module's own transaction handling starts transactions late (not before
+        # a SELECT or SAVEPOINT) and a RELEASE outside BEGIN commits; switch it off and let
+        # the "begin" listener below emit BEGIN, so units of work are real transactions.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            # WAL lets readers proceed while one writer commits; the busy timeout makes a
+            # second writer wait instead of failing at once with "database is locked".
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    return configure
+
+
+def _on_sqlite_begin(statement: str) -> Any:
+    def begin(connection: Any) -> None:
+        connection.exec_driver_sql(statement)
+
+    return begin
+
+
+def create_engine(
+    url: str, options: EngineOptions | None = None, *, sqlite_immediate: bool = True
+) -> AsyncEngine:
+    """An async engine for a PostgreSQL or SQLite URL (other drivers are refused).
+
+    SQLite: the parent folder is created; WAL, busy timeout and foreign keys are set on every
+    connection. Transactions start with ``BEGIN IMMEDIATE`` (``sqlite_immediate``): a writer
+    takes the write lock up front and waits its turn under the busy timeout, instead of
+    failing with "database is locked" when it upgrades a read snapshot that another writer
+    has meanwhile made stale. Read-only engines pass ``sqlite_immediate=False``.
+    PostgreSQL: pooled with pre-ping; ``disable_prepared_statements`` sets psycopg's
+    ``prepare_threshold=None`` for PgBouncer transaction pooling (DESIGN §9).
+    """
+    opts = options or EngineOptions()
+    parsed = make_url(normalise_database_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        path = sqlite_file(parsed)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        # NullPool for :memory: would lose the database between connections; a file database
+        # is cheap to open, and pooling SQLite connections only hides lock contention.
+        engine = create_async_engine(
+            parsed,
+            echo=opts.echo,
+            poolclass=NullPool if path is not None else None,
+            connect_args={"timeout": opts.sqlite_busy_timeout_ms / 1000},
+        )
+        event.listen(engine.sync_engine, "connect", _on_sqlite_connect(opts.sqlite_busy_timeout_ms))
+        begin = "BEGIN IMMEDIATE" if sqlite_immediate else "BEGIN"
+        event.listen(engine.sync_engine, "begin", _on_sqlite_begin(begin))
+        return engine
+    connect_args: dict[str, Any] = {}
+    if opts.disable_prepared_statements:
+        connect_args["prepare_threshold"] = None
+    return create_async_engine(
+        parsed,
+        echo=opts.echo,
+        pool_size=opts.pool_size,
+        max_overflow=opts.max_overflow,
+        pool_timeout=opts.pool_timeout_seconds,
+        pool_recycle=opts.pool_recycle_seconds,
+        pool_pre_ping=opts.pool_pre_ping,
+        connect_args=connect_args,
+    )
+
+
+class Database:
+    """The application database: a write engine and an optional read replica.
+
+    Create one per process (API app, worker, CLI command) and ``await dispose()`` at shutdown.
+    """
+
+    def __init__(self, engine: AsyncEngine, read_engine: AsyncEngine | None = None) -> None:
+        self.engine = engine
+        self.read_engine = read_engine or engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self._read_sessions = async_sessionmaker(
+            self.read_engine, expire_on_commit=False, autoflush=False
+        )
+
+    @classmethod
+    def from_url(
+        cls, url: str, options: EngineOptions | None = None, *, read_url: str | None = None
+    ) -> Database:
+        """Engines for ``url`` (writes) and ``read_url`` (reads; default ``url``). SQLite gets
+        a second engine for reads either way, whose transactions do not take the write lock."""
+        engine = create_engine(url, options)
+        if read_url is not None:
+            return cls(engine, create_engine(read_url, options, sqlite_immediate=False))
+        if sqlite_file(engine.url) is not None:  # not for :memory:, which is per engine
+            return cls(engine, create_engine(url, options, sqlite_immediate=False))
+        return cls(engine)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        options = EngineOptions.from_settings(settings.database)
+        return cls.from_url(database_url(settings), options, read_url=settings.database.read_url)
+
+    @property
+    def dialect(self) -> str:
+        """``postgresql`` or ``sqlite``."""
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A unit of work: commits on normal exit, rolls back on an exception."""
+        async with self._sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read_session(self) -> AsyncIterator[AsyncSession]:
+        """A read-only unit of work: on the replica when one is configured (may lag); on
+        SQLite without taking the write lock. Nothing is committed."""
+        async with self._read_sessions() as session:
+            yield session
+
+    async def ping(self) -> None:
+        """Raise if the database cannot run a trivial query (for readiness checks)."""
+        async with self.engine.connect() as connection:
+            await connection.exec_driver_sql("SELECT 1")
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
+
+
+def database_url(settings: Settings) -> str:
+    """The configured write URL (always set once Settings validated)."""
+    url = settings.database.url
+    if url is None:  # pragma: no cover - Settings fills it; guards direct construction
+        raise ValueError("database.url is not set")
+    return url
