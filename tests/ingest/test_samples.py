@@ -16,7 +16,10 @@ from compliance_assistant.ingest import ingest_file
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLES = ROOT / "samples" / "articles"
-SOURCES = sorted(p for p in ARTICLES.glob("*.md") if p.name != "README.md")
+# gtc-*.md articles belong to the GTC samples (samples/gtc/, docs/gtc.md) and are tested there.
+SOURCES = sorted(
+    p for p in ARTICLES.glob("*.md") if p.name != "README.md" and not p.name.startswith("gtc-")
+)
 NAMES = [p.stem for p in SOURCES]
 
 # Guidelines each article must fail or warn on (a subset of what it triggers, so that rule

@@ -227,7 +227,7 @@ def format_json(run: LintRun) -> str:
 
 
 def _json_alert(alert: Alert) -> dict[str, Any]:
-    action = alert.action
+    action = alert.action if alert.action is None or not alert.action.implicit else None
     return {
         "Action": {
             "Name": action.name if action else "",

@@ -136,18 +136,18 @@ class SourceAligner:
 
         while i < len(text) and p < self.end:
             char = source[p]
+            if char == "&" and (entity := _ENTITY.match(source, p)) is not None:
+                decoded = html_lib.unescape(entity.group())
+                if decoded != entity.group() and text.startswith(decoded, i):
+                    close()
+                    pieces.append((decoded, p))
+                    i, p = i + len(decoded), entity.end()
+                    continue
             if char == text[i]:
                 if run_start < 0:
                     run_text, run_start = i, p
                 i, p = i + 1, p + 1
                 continue
-            if char == "&" and (entity := _ENTITY.match(source, p)) is not None:
-                decoded = html_lib.unescape(entity.group())
-                if decoded and text.startswith(decoded, i):
-                    close()
-                    pieces.append((decoded, p))
-                    i, p = i + len(decoded), entity.end()
-                    continue
             if escapes and char == "\\" and p + 1 < self.end and source[p + 1] == text[i]:
                 close()
                 p += 1
@@ -328,9 +328,15 @@ class HtmlWalker:
             self.out.text(self.aligner.align(text), masked=masked)
 
     def _comment(self, element: Any) -> None:
+        text = str(element.text or "")
+        if text.startswith("?"):
+            # lxml's HTML parser turns "<?xml …?>" into a comment; it is not one.
+            self.aligner.find("<?")
+            self.aligner.find(">")
+            return
         start = self.aligner.find("<!--")
         self.aligner.find("-->")
-        self.out.comment(str(element.text or "").strip(), start)
+        self.out.comment(text.strip(), start)
 
     def _alt(self, alt: str) -> None:
         position = self.aligner.find(alt, advance=False)

@@ -1,0 +1,64 @@
+"""``consistency``: of each ``either`` pair, only one variant may be used in a document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
+
+import regex
+
+from compliance_assistant.engine.rules.base import Hit, Rule
+from compliance_assistant.engine.rules.fields import Fields
+from compliance_assistant.engine.rules.patterns import build_pattern, compile_pattern
+from compliance_assistant.engine.rules.state import DocumentState
+from compliance_assistant.engine.vale.units import Unit
+
+
+@dataclass(frozen=True, kw_only=True)
+class Consistency(Rule):
+    """Keys: ``either`` (variant: other variant), ``ignorecase``, ``nonword``.
+
+    Units are visited in document order and the variants seen are remembered; once both
+    variants of a pair have appeared, a unit containing either of them is reported at the
+    first use, in that unit, of the variant it uses last.
+    """
+
+    kind: ClassVar[str] = "consistency"
+    keys: ClassVar[frozenset[str]] = frozenset({"either", "ignorecase", "nonword"})
+
+    pairs: tuple[regex.Pattern[str], ...]
+
+    @classmethod
+    def compile(cls, fields: Fields, common: dict[str, Any]) -> Self:
+        either = fields.mapping("either")
+        if not either:
+            raise fields.error("either", "a consistency rule needs an 'either' mapping")
+        pairs = []
+        for first, second in either.items():
+            source = build_pattern(
+                tokens=[f"(?P<v1>{first})|(?P<v2>{second})"],
+                ignorecase=fields.boolean("ignorecase", False),
+                word=not fields.boolean("nonword", False),
+            )
+            pairs.append(
+                compile_pattern(
+                    source, source=fields.source, line=fields.line("either"), key="either"
+                )
+            )
+        return cls(**common, vocab=False, pairs=tuple(pairs))
+
+    def check(self, unit: Unit, state: DocumentState) -> list[Hit]:
+        seen: set[tuple[int, int]] = state.memory.setdefault(self.name, set())
+        hits: list[Hit] = []
+        for index, pattern in enumerate(self.pairs):
+            last: tuple[int, int] | None = None
+            for match in pattern.finditer(unit.text):
+                variant = 1 if match.group("v1") is not None else 2
+                seen.add((index, variant))
+                last = match.span(f"v{variant}")
+            if last is not None and {(index, 1), (index, 2)} <= seen:
+                # Report where the unit first uses the variant seen last (Vale locates an
+                # alert by searching its text, which finds the first use).
+                start = unit.text.find(unit.text[last[0] : last[1]])
+                hits.append(self.hit(start, start + last[1] - last[0], unit.text))
+        return hits

@@ -1,0 +1,1 @@
+"""Vale compatibility harness: Vale's own Cucumber scenarios run against our engine."""
