@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 
 AZURITE := .tools/node_modules/.bin/azurite-blob
 
-.PHONY: help venv install install-dev tools services demo lint format typecheck unit test ci bench clean
+.PHONY: help venv install install-dev tools browser addin-unit services demo lint format typecheck unit test ci bench clean
 
 help:
 	@echo "make demo      install and check a shipped sample article"
@@ -27,8 +27,18 @@ install: $(PY)
 install-dev: $(PY) tools
 	$(PY) -m pip install --quiet -e ".[dev]"
 
-# Node tools the tests start themselves (Azurite for blob storage), kept out of the system.
-tools: $(AZURITE)
+# Node tools the tests start themselves (Azurite for blob storage), kept out of the system;
+# the add-in's test dependencies; Debian's Chromium for the add-in's end-to-end tests.
+tools: $(AZURITE) addin-tests/node_modules/.package-lock.json browser
+
+addin-tests/node_modules/.package-lock.json: addin-tests/package-lock.json
+	cd addin-tests && npm ci --no-audit --no-fund --loglevel=error
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the add-in end-to-end tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+	    fonts-dejavu-core >/dev/null; }
 
 $(AZURITE):
 	npm install --prefix .tools --no-audit --no-fund --loglevel=error azurite@3.35.0
@@ -57,8 +67,12 @@ typecheck:
 unit: services
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The add-in's word.js and UI logic, with node's test runner and office-addin-mock.
+addin-unit: tools
+	cd addin-tests && node --test
+
 # The whole suite, as CI runs it (.ci/run calls exactly this).
-test: install-dev lint typecheck unit
+test: install-dev lint typecheck addin-unit unit
 
 ci: test
 

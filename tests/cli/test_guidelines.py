@@ -121,3 +121,10 @@ def test_shipped_marketing_set_examples_pass() -> None:
         kinds = [e["expected"] for e in guideline["examples"]]
         assert kinds.count("violation") >= 3
         assert kinds.count("compliant") >= 3
+
+
+def test_llm_option_without_a_model_is_a_usage_error(tmp_path: Path) -> None:
+    folder = make(tmp_path)
+    result = runner.invoke(app, ["guidelines", "test", str(folder), "--llm"])
+    assert result.exit_code == 2
+    assert "--llm needs a model" in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import shutil
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
 from compliance_assistant.catalog.guideline_sets import GuidelineCatalog
 from compliance_assistant.cli.common import (
@@ -24,12 +25,15 @@ from compliance_assistant.cli.common import (
     stdout_is_terminal,
     user_errors,
 )
+from compliance_assistant.config import Settings
 from compliance_assistant.engine.document import Document
 from compliance_assistant.engine.findings import Severity
 from compliance_assistant.engine.plan import CheckPlan
 from compliance_assistant.engine.result import CheckResult
-from compliance_assistant.engine.run import run_plan
 from compliance_assistant.ingest import IngestLimits, ingest_file, ingest_text
+from compliance_assistant.pipeline.events import CheckEvent, GuidelineCompleted
+from compliance_assistant.pipeline.factory import pipeline_runtime
+from compliance_assistant.pipeline.graph import run_check
 from compliance_assistant.reports import FileReport, ReportFormat, render, visible
 
 
@@ -101,7 +105,7 @@ def check(
     limits = IngestLimits(
         max_chars=config.limits.max_text_chars, max_bytes=config.limits.max_upload_bytes
     )
-    reports = _check_all(files, plan, limits)
+    reports = _check_all(files, plan, limits, config)
     shown = [
         FileReport(r.name, r.document, visible(r.result, Severity(min_severity.value)))
         for r in reports
@@ -128,26 +132,51 @@ def exit_code(results: list[CheckResult], *, strict: bool) -> int:
     return EXIT_OK
 
 
-def _check_all(files: list[Path], plan: CheckPlan, limits: IngestLimits) -> list[FileReport]:
+def _check_all(
+    files: list[Path], plan: CheckPlan, limits: IngestLimits, config: Settings
+) -> list[FileReport]:
     # Read every input first, so a bad file fails the command before any report is printed.
     documents = [(_display_name(path), _read(path, limits)) for path in files]
+    return asyncio.run(_run_pipeline(documents, plan, config))
+
+
+async def _run_pipeline(
+    documents: list[tuple[str, Document]], plan: CheckPlan, config: Settings
+) -> list[FileReport]:
+    """Run the same LangGraph pipeline as the service, in-process and without checkpoints."""
     reports: list[FileReport] = []
-    show_progress = stdout_is_terminal() and sys.stderr.isatty() and len(documents) > 1
+    total = len(documents) * len(plan.guideline_set.guidelines)
+    show_progress = stdout_is_terminal() and sys.stderr.isatty()
+    # MLflow tracking is for service jobs; a local check records a run only when a tracking
+    # URI is configured explicitly.
+    tracking = config.tracking.enabled and config.tracking.mlflow_tracking_uri is not None
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
         console=stderr,
         transient=True,
         disable=not show_progress,
     ) as progress:
-        task = progress.add_task("checking", total=len(documents))
-        for name, document in documents:
-            progress.update(task, description=f"checking {name}")
-            result = run_plan(
-                document, plan, job_id=uuid.uuid4().hex, document_id=content_id(document)
-            )
-            reports.append(FileReport(name, document, result))
-            progress.advance(task)
+        task = progress.add_task("checking", total=total)
+
+        async def advance(event: CheckEvent) -> None:
+            if isinstance(event, GuidelineCompleted):
+                progress.update(task, advance=1, description=f"{event.guideline_id}")
+
+        async with pipeline_runtime(config, checkpoints=False, tracking=tracking) as runtime:
+            for name, document in documents:
+                progress.update(task, description=f"checking {name}")
+                result = await run_check(
+                    document,
+                    plan,
+                    job_id=uuid.uuid4().hex,
+                    context=runtime.context,
+                    document_id=content_id(document),
+                    on_event=advance,
+                )
+                reports.append(FileReport(name, document, result))
     return reports
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -106,12 +107,21 @@ def run_examples_command(
     ref: Annotated[str, typer.Argument(help="Set id, id@version or YAML path.")],
     only: Annotated[list[str] | None, typer.Option("--only", help="Only this guideline.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    llm: Annotated[
+        bool,
+        typer.Option("--llm", help="Judge llm guidelines' examples with the configured model."),
+    ] = False,
 ) -> None:
     """Run every guideline's examples: violations must be flagged, compliant texts not."""
     plan = _catalog().plan(ref)
     if only:
         plan = plan.select(only)
-    report = run_examples(plan)
+    if llm:
+        from compliance_assistant.llm.examples import run_examples_llm
+
+        report = asyncio.run(run_examples_llm(plan, settings(), guideline_ids=only or ()))
+    else:
+        report = run_examples(plan)
     if not report.guidelines:
         raise fail(f"{ref} has no guideline with examples to test.")
     if as_json:

@@ -1,0 +1,1 @@
+"""The LLM judge: chat models, prompts, structured verdicts, quote verification."""

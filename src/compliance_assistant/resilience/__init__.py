@@ -1,0 +1,1 @@
+"""Resilience for calls to outside services: retries, circuit breaker, shared rate limits."""
