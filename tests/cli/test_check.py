@@ -213,3 +213,41 @@ def test_invalid_configuration_is_a_usage_error(
     result = runner.invoke(app, ["check", str(article)])
     assert result.exit_code == 2
     assert "COMPLIANCE_LLM__PROVIDER" in result.stderr
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_gtc_sample_contradictions_cite_the_clause() -> None:
+    article = REPO / "samples" / "articles" / "gtc-easy-saver.md"
+    result = runner.invoke(
+        app,
+        [
+            "check",
+            str(article),
+            "-g",
+            "product-terms",
+            "--gtc-library",
+            str(REPO / "samples" / "gtc"),
+            "-f",
+            "json",
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    payload = json.loads(result.stdout)
+    gtc = next(g for g in payload["guidelines"] if g["guideline_id"] == "gtc-consistency")
+    assert gtc["status"] == "fail"
+    fee = next(f for f in gtc["findings"] if f["span"]["quote"] == "no fees, ever")
+    evidence = fee["evidence"][0]
+    assert evidence["section"] == "4.1"
+    assert evidence["page"] == 1
+    assert "€5.00" in evidence["quote"]
+    assert payload["complete"] is True
+
+
+def test_gtc_guideline_without_a_source_is_not_run() -> None:
+    article = REPO / "samples" / "articles" / "gtc-easy-saver.md"
+    result = runner.invoke(app, ["check", str(article), "-g", "product-terms", "--strict"])
+    assert result.exit_code == 3
+    assert "NOT RUN" in result.stdout
+    assert "no GTC source" in result.stdout

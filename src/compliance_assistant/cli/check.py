@@ -7,6 +7,7 @@ import hashlib
 import shutil
 import sys
 import uuid
+from contextlib import AsyncExitStack
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -30,6 +31,7 @@ from compliance_assistant.engine.document import Document
 from compliance_assistant.engine.findings import Severity
 from compliance_assistant.engine.plan import CheckPlan
 from compliance_assistant.engine.result import CheckResult
+from compliance_assistant.gtc.factory import build_gtc_services
 from compliance_assistant.ingest import IngestLimits, ingest_file, ingest_text
 from compliance_assistant.pipeline.events import CheckEvent, GuidelineCompleted
 from compliance_assistant.pipeline.factory import pipeline_runtime
@@ -85,6 +87,14 @@ def check(
             "--strict", help="Exit 3 when any guideline could not run (incomplete result)."
         ),
     ] = False,
+    gtc_library: Annotated[
+        Path | None,
+        typer.Option(
+            "--gtc-library",
+            help="Folder of GTC documents to verify claims against (gtc guidelines). "
+            "Default: COMPLIANCE_GTC__LIBRARY_PATH or the Smart Search settings.",
+        ),
+    ] = None,
     styles_path: Annotated[
         list[Path] | None,
         typer.Option("--styles-path", help="Extra folder of Vale styles to apply (repeatable)."),
@@ -105,7 +115,9 @@ def check(
     limits = IngestLimits(
         max_chars=config.limits.max_text_chars, max_bytes=config.limits.max_upload_bytes
     )
-    reports = _check_all(files, plan, limits, config)
+    if gtc_library is not None and not gtc_library.is_dir():
+        raise fail(f"--gtc-library {gtc_library}: no such folder.")
+    reports = _check_all(files, plan, limits, config, gtc_library)
     shown = [
         FileReport(r.name, r.document, visible(r.result, Severity(min_severity.value)))
         for r in reports
@@ -133,15 +145,22 @@ def exit_code(results: list[CheckResult], *, strict: bool) -> int:
 
 
 def _check_all(
-    files: list[Path], plan: CheckPlan, limits: IngestLimits, config: Settings
+    files: list[Path],
+    plan: CheckPlan,
+    limits: IngestLimits,
+    config: Settings,
+    gtc_library: Path | None,
 ) -> list[FileReport]:
     # Read every input first, so a bad file fails the command before any report is printed.
     documents = [(_display_name(path), _read(path, limits)) for path in files]
-    return asyncio.run(_run_pipeline(documents, plan, config))
+    return asyncio.run(_run_pipeline(documents, plan, config, gtc_library))
 
 
 async def _run_pipeline(
-    documents: list[tuple[str, Document]], plan: CheckPlan, config: Settings
+    documents: list[tuple[str, Document]],
+    plan: CheckPlan,
+    config: Settings,
+    gtc_library: Path | None,
 ) -> list[FileReport]:
     """Run the same LangGraph pipeline as the service, in-process and without checkpoints."""
     reports: list[FileReport] = []
@@ -165,7 +184,18 @@ async def _run_pipeline(
             if isinstance(event, GuidelineCompleted):
                 progress.update(task, advance=1, description=f"{event.guideline_id}")
 
-        async with pipeline_runtime(config, checkpoints=False, tracking=tracking) as runtime:
+        gtc_services = build_gtc_services(config, library_path=gtc_library)
+        async with AsyncExitStack() as stack:
+            if gtc_services is not None:
+                stack.push_async_callback(gtc_services.aclose)
+            runtime = await stack.enter_async_context(
+                pipeline_runtime(
+                    config,
+                    checkpoints=False,
+                    tracking=tracking,
+                    gtc=gtc_services.checker if gtc_services else None,
+                )
+            )
             for name, document in documents:
                 progress.update(task, description=f"checking {name}")
                 result = await run_check(

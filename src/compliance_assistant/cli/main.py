@@ -5,9 +5,11 @@ from __future__ import annotations
 import typer
 
 from compliance_assistant import __version__
-from compliance_assistant.cli import guidelines
+from compliance_assistant.cli import addin, apikey, gtc, guidelines
 from compliance_assistant.cli.check import check
 from compliance_assistant.cli.lint import lint
+from compliance_assistant.cli.migrate import migrate
+from compliance_assistant.cli.serve import api, serve, worker
 
 app = typer.Typer(
     name="compliance",
@@ -19,6 +21,13 @@ app = typer.Typer(
 app.command("check")(check)
 app.command("lint")(lint)
 app.add_typer(guidelines.app, name="guidelines")
+app.command("serve")(serve)
+app.command("api")(api)
+app.command("worker")(worker)
+app.command("migrate")(migrate)
+app.add_typer(apikey.app, name="apikey")
+app.add_typer(addin.app, name="addin")
+app.add_typer(gtc.app, name="gtc")
 
 
 @app.command("version")

@@ -1,0 +1,163 @@
+"""`compliance serve | api | worker`: the service's run modes (docs/service.md).
+
+* ``serve`` — embedded: API and worker in one process, SQLite and local files by default,
+  migrates itself; binds 127.0.0.1 unless told otherwise, and refuses a non-loopback address
+  while no API key exists.
+* ``api`` — production API replica (PostgreSQL, Redis, Azure Blob); jobs go to Procrastinate.
+* ``worker`` — production worker replica; runs jobs until SIGINT/SIGTERM.
+
+Heavy imports (FastAPI, Procrastinate, LangGraph) happen inside the commands, so other
+commands start fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import Annotated
+
+import typer
+
+from compliance_assistant.cli.common import fail, settings, user_errors
+from compliance_assistant.config import Settings
+
+
+def configure_logging(config: Settings) -> None:
+    logging.basicConfig(
+        level=config.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # The Azure SDK logs every HTTP request and response at INFO.
+    logging.getLogger("azure").setLevel(
+        max(logging.WARNING, logging.getLevelName(config.log_level))
+    )
+
+
+def _with_bind(config: Settings, host: str | None, port: int | None) -> Settings:
+    api = config.api.model_copy(
+        update={"host": host or config.api.host, "port": config.api.port if port is None else port}
+    )
+    return config.model_copy(update={"api": api})
+
+
+def _require_postgres(config: Settings, command: str) -> None:
+    if not (config.database.url or "").startswith("postgresql"):
+        raise fail(
+            f"`compliance {command}` is the production mode and needs PostgreSQL: set "
+            "COMPLIANCE_DATABASE__URL=postgresql+psycopg://user:password@host:5432/db "
+            "(and run `compliance migrate`). For the embedded mode use `compliance serve`."
+        )
+
+
+async def _has_api_keys(config: Settings) -> bool:
+    from sqlalchemy import select
+
+    from compliance_assistant.storage.db import Database
+    from compliance_assistant.storage.db.migrate import migrate
+    from compliance_assistant.storage.db.models import ApiKey
+
+    if config.database.url is None:  # pragma: no cover - Settings always fills it
+        return False
+    await migrate(config.database.url)
+    database = Database.from_settings(config)
+    try:
+        async with database.read_session() as session:
+            found = await session.scalar(
+                select(ApiKey.id).where(ApiKey.revoked_at.is_(None)).limit(1)
+            )
+    finally:
+        await database.dispose()
+    return found is not None
+
+
+HostOption = Annotated[
+    str | None,
+    typer.Option("--host", help="Address to bind. Default: api.host (127.0.0.1)."),
+]
+PortOption = Annotated[
+    int | None, typer.Option("--port", help="Port to bind. Default: api.port (8000).")
+]
+AccessLog = Annotated[
+    bool, typer.Option("--access-log/--no-access-log", help="Log every request (uvicorn).")
+]
+
+
+@user_errors
+def serve(host: HostOption = None, port: PortOption = None, access_log: AccessLog = True) -> None:
+    """Run the API and a worker in one process (embedded mode, no other service needed)."""
+    import uvicorn
+
+    from compliance_assistant.api.app import create_app
+    from compliance_assistant.api.auth import is_loopback
+
+    config = _with_bind(settings(), host, port)
+    configure_logging(config)
+    if not is_loopback(config.api.host) and not asyncio.run(_has_api_keys(config)):
+        raise fail(
+            f"refusing to listen on {config.api.host}: a non-loopback address needs API keys, "
+            "and none exists. Create one with `compliance apikey create --tenant T --name N`, "
+            "or bind 127.0.0.1."
+        )
+    app = create_app(config, mode="embedded")
+    uvicorn.run(
+        app,
+        host=config.api.host,
+        port=config.api.port,
+        log_level=config.log_level.lower(),
+        access_log=access_log,
+        timeout_graceful_shutdown=int(config.worker.shutdown_grace_seconds) + 5,
+    )
+
+
+@user_errors
+def api(
+    host: HostOption = None,
+    port: PortOption = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Server processes in this container.")
+    ] = 1,
+    access_log: AccessLog = True,
+) -> None:
+    """Run a production API replica (PostgreSQL + Redis + Azure Blob); run any number."""
+    import uvicorn
+
+    config = _with_bind(settings(), host, port)
+    _require_postgres(config, "api")
+    configure_logging(config)
+    # Each server process builds its app from the environment: pass the bind on.
+    os.environ["COMPLIANCE_API__HOST"] = config.api.host
+    os.environ["COMPLIANCE_API__PORT"] = str(config.api.port)
+    uvicorn.run(
+        "compliance_assistant.api.asgi:create_production_app",
+        factory=True,
+        host=config.api.host,
+        port=config.api.port,
+        workers=workers,
+        log_level=config.log_level.lower(),
+        access_log=access_log,
+        proxy_headers=True,
+    )
+
+
+@user_errors
+def worker(
+    concurrency: Annotated[
+        int | None,
+        typer.Option("--concurrency", min=1, help="Jobs at once. Default: worker.concurrency."),
+    ] = None,
+) -> None:
+    """Run a production worker replica; run any number (each runs --concurrency jobs)."""
+    from compliance_assistant.worker.production import run_worker
+
+    config = settings()
+    _require_postgres(config, "worker")
+    if concurrency is not None:
+        config = config.model_copy(
+            update={"worker": config.worker.model_copy(update={"concurrency": concurrency})}
+        )
+    configure_logging(config)
+    try:
+        asyncio.run(run_worker(config))
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
