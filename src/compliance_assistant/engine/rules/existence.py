@@ -9,6 +9,7 @@ import regex
 
 from compliance_assistant.engine.rules.base import Hit, Rule
 from compliance_assistant.engine.rules.fields import Fields
+from compliance_assistant.engine.rules.literals import LiteralFilter, literal_filter
 from compliance_assistant.engine.rules.patterns import (
     build_pattern,
     compile_pattern,
@@ -35,6 +36,8 @@ class Existence(Rule):
     nonword: bool = False
     # Pre-check for literal phrase lists (see phrases.py); None for real patterns.
     phrases: PhraseFilter | None = None
+    # Pre-check for real patterns: literals every match contains (see literals.py).
+    literals: LiteralFilter | None = None
 
     @classmethod
     def compile(cls, fields: Fields, common: dict[str, Any]) -> Self:
@@ -59,12 +62,15 @@ class Existence(Rule):
             vocab=fields.boolean("vocab", True),
             nonword=nonword,
             phrases=phrases,
+            literals=None if phrases else literal_filter(source, ignorecase=ignorecase),
             pattern=compile_pattern(source, source=fields.source, line=fields.line(key), key=key),
             exceptions=_exceptions(fields),
         )
 
     def check(self, unit: Unit, state: DocumentState) -> list[Hit]:
         text = unit.text
+        if self.literals is not None and not self.literals.may_match(text):
+            return []
         hits: list[Hit] = []
         # Vocab terms are words: they do not excuse matches of non-word patterns.
         vocab = self.vocab and not self.nonword
