@@ -372,6 +372,65 @@ class GtcSettings(BaseModel):
         return self
 
 
+class ApiSettings(BaseModel):
+    """The HTTP API (``compliance serve`` / ``compliance api``)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    # Absolute base for links in responses (e.g. https://compliance.example.com); relative
+    # links ("/api/v1/jobs/…") when unset.
+    public_url: AnyHttpUrl | None = None
+    # API keys are always required in production and on a non-loopback bind; this forces
+    # them on loopback too.
+    require_api_keys: bool = False
+    # Server-side secret mixed into API key hashes (>= 16 bytes). Embedded mode generates
+    # one under data_dir when unset; production must set it.
+    api_key_pepper: SecretStr | None = None
+    # A verified API key is trusted this long in-process: revocation takes up to this long.
+    auth_cache_seconds: float = Field(30.0, ge=0)
+    # Submissions per user per minute (0: unlimited); reads are served from cache.
+    submit_rate_per_minute: int = Field(500, ge=0)
+    sse_keepalive_seconds: float = Field(15.0, gt=0)
+    # How often an SSE stream re-reads the status when no event arrives (missed events).
+    sse_poll_seconds: float = Field(2.0, gt=0)
+    # The add-in is served same-origin; list origins only when it is hosted elsewhere.
+    cors_origins: list[str] = Field(default_factory=list)
+    local_tenant: str = "local"
+
+
+class WorkerSettings(BaseModel):
+    """Job execution: ``compliance worker`` and the in-process worker of ``compliance serve``."""
+
+    # Jobs run at once in one worker process.
+    concurrency: int = Field(4, ge=1)
+    # A job running longer is failed with JOB_TIMEOUT.
+    job_timeout_seconds: float = Field(300.0, gt=0)
+    # Attempts per job, counting deliveries after a crash and retries of transient errors.
+    max_attempts: int = Field(3, ge=1)
+    retry_initial_seconds: float = Field(1.0, gt=0)
+    retry_max_seconds: float = Field(30.0, gt=0)
+    # A running job refreshes its heartbeat this often; one silent for stalled_after_seconds
+    # belongs to a dead worker and is re-queued by the sweep.
+    heartbeat_seconds: float = Field(5.0, gt=0)
+    stalled_after_seconds: float = Field(30.0, gt=0)
+    sweep_interval_seconds: float = Field(15.0, gt=0)
+    # A queued job older than this with no queue entry is enqueued again.
+    requeue_after_seconds: float = Field(30.0, gt=0)
+    retention_interval_seconds: float = Field(3600.0, gt=0)
+    queue_name: str = "checks"
+    # Seconds a stopping worker waits for running jobs before handing them back.
+    shutdown_grace_seconds: float = Field(10.0, ge=0)
+
+    @model_validator(mode="after")
+    def _heartbeat_shorter_than_stall(self) -> Self:
+        if self.heartbeat_seconds * 2 > self.stalled_after_seconds:
+            raise ValueError(
+                "worker.stalled_after_seconds must be at least twice worker.heartbeat_seconds, "
+                "or live jobs would be taken for stalled ones"
+            )
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="COMPLIANCE_",
@@ -396,6 +455,8 @@ class Settings(BaseSettings):
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     tracking: TrackingSettings = Field(default_factory=TrackingSettings)
     gtc: GtcSettings = Field(default_factory=GtcSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
 
     @field_validator("log_level")
     @classmethod
@@ -446,6 +507,7 @@ class Settings(BaseSettings):
             "llm.azure_ad_token": self.llm.azure_ad_token,
             "blob.azure_connection_string": self.blob.azure_connection_string,
             "gtc.smart_search_api_key": self.gtc.smart_search_api_key,
+            "api.api_key_pepper": self.api.api_key_pepper,
         }
 
 

@@ -112,18 +112,20 @@ def list_keys(tenant: TenantOption) -> None:
         now = datetime.now(UTC)
         return [
             (
-                r.id,
                 r.name,
                 f"ca_{r.prefix}_…",
                 ", ".join(r.roles),
                 r.created_at.isoformat(timespec="seconds"),
                 r.last_used_at.isoformat(timespec="seconds") if r.last_used_at else "never",
                 "active" if r.usable_at(now) else ("revoked" if r.revoked_at else "expired"),
+                r.id,
             )
             for r in records
         ]
 
-    table = Table("id", "name", "key", "roles", "created", "last used", "state")
+    table = Table("name", "key", "roles", "created", "last used", "state")
+    # The id is what `revoke` takes: never shortened, whatever the terminal width.
+    table.add_column("id", no_wrap=True, min_width=36)
     for row in asyncio.run(run()):
         table.add_row(*row)
     out.print(table)

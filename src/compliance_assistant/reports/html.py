@@ -107,8 +107,7 @@ def _block(document: Document, block: Block, findings: Sequence[Finding]) -> str
     inside = [
         f
         for f in findings
-        if (f.span.start < block.end
-        and f.span.end > block.start)
+        if (f.span.start < block.end and f.span.end > block.start)
         or (f.span.start == f.span.end and block.start <= f.span.start <= block.end)
     ]
     body = _highlight(document.text, block.start, block.end, inside)

@@ -1,0 +1,1 @@
+"""Checks as jobs: submission, status, results, feedback, cancellation and execution."""

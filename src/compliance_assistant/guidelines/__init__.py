@@ -1,0 +1,1 @@
+"""Guideline sets over the API: shipped (read-only) and tenant versions, and their tests."""

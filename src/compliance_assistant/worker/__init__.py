@@ -1,0 +1,1 @@
+"""Job workers: Procrastinate in production, an in-process queue in embedded mode."""
