@@ -81,8 +81,10 @@ def create_app(
                 deps = await stack.enter_async_context(open_worker_deps(ctx))
                 await stack.enter_async_context(embedded_worker(ctx, deps))
             else:
+                # Submissions defer on their own transaction's connection; the queue's pool
+                # only serves readiness checks.
                 ctx.queue = await stack.enter_async_context(
-                    open_production_queue(config, max_pool=config.database.pool_size)
+                    open_production_queue(config, max_pool=2)
                 )
             limiter = SubmitRateLimiter(config)
             stack.push_async_callback(limiter.aclose)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -78,15 +79,30 @@ HostOption = Annotated[
 PortOption = Annotated[
     int | None, typer.Option("--port", help="Port to bind. Default: api.port (8000).")
 ]
+TlsCert = Annotated[
+    Path | None,
+    typer.Option(
+        "--tls-cert", help="PEM certificate: serve HTTPS (Office add-ins need it; docs/addin.md)."
+    ),
+]
+TlsKey = Annotated[Path | None, typer.Option("--tls-key", help="PEM private key of --tls-cert.")]
 AccessLog = Annotated[
     bool, typer.Option("--access-log/--no-access-log", help="Log every request (uvicorn).")
 ]
 
 
 @user_errors
-def serve(host: HostOption = None, port: PortOption = None, access_log: AccessLog = True) -> None:
+def serve(
+    host: HostOption = None,
+    port: PortOption = None,
+    access_log: AccessLog = True,
+    tls_cert: TlsCert = None,
+    tls_key: TlsKey = None,
+) -> None:
     """Run the API and a worker in one process (embedded mode, no other service needed)."""
     import uvicorn
+
+    tls = _tls_options(tls_cert, tls_key)
 
     from compliance_assistant.api.app import create_app
     from compliance_assistant.api.auth import is_loopback
@@ -107,6 +123,8 @@ def serve(host: HostOption = None, port: PortOption = None, access_log: AccessLo
         log_level=config.log_level.lower(),
         access_log=access_log,
         timeout_graceful_shutdown=int(config.worker.shutdown_grace_seconds) + 5,
+        ssl_certfile=tls[0],
+        ssl_keyfile=tls[1],
     )
 
 
@@ -118,9 +136,13 @@ def api(
         int, typer.Option("--workers", min=1, help="Server processes in this container.")
     ] = 1,
     access_log: AccessLog = True,
+    tls_cert: TlsCert = None,
+    tls_key: TlsKey = None,
 ) -> None:
     """Run a production API replica (PostgreSQL + Redis + Azure Blob); run any number."""
     import uvicorn
+
+    tls = _tls_options(tls_cert, tls_key)
 
     config = _with_bind(settings(), host, port)
     _require_postgres(config, "api")
@@ -137,7 +159,21 @@ def api(
         log_level=config.log_level.lower(),
         access_log=access_log,
         proxy_headers=True,
+        ssl_certfile=tls[0],
+        ssl_keyfile=tls[1],
     )
+
+
+def _tls_options(cert: Path | None, key: Path | None) -> tuple[str | None, str | None]:
+    """uvicorn's certificate and key files; both are required together and must exist."""
+    if cert is None and key is None:
+        return None, None
+    if cert is None or key is None:
+        raise fail("--tls-cert and --tls-key go together: give both PEM files.")
+    for path in (cert, key):
+        if not path.is_file():
+            raise fail(f"{path}: no such file.")
+    return str(cert), str(key)
 
 
 @user_errors
