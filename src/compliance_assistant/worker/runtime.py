@@ -13,6 +13,7 @@ from compliance_assistant.checks.execution import ExecutionDeps
 from compliance_assistant.config import Settings
 from compliance_assistant.gtc.factory import build_gtc_services
 from compliance_assistant.pipeline.factory import pipeline_runtime
+from compliance_assistant.worker.locks import startup_lock
 
 
 def worker_name() -> str:
@@ -40,12 +41,14 @@ async def open_worker_deps(ctx: ServiceContext) -> AsyncIterator[ExecutionDeps]:
         gtc = build_gtc_services(ctx.settings, cache=ctx.cache, blobs=ctx.blob, clock=ctx.clock)
         if gtc is not None:
             stack.push_async_callback(gtc.aclose)
-        runtime = await stack.enter_async_context(
-            pipeline_runtime(
-                pipeline_settings(ctx.settings),
-                cache=ctx.cache,
-                clock=ctx.clock,
-                gtc=gtc.checker if gtc is not None else None,
+        # Opening the runtime creates the checkpoint tables on first use: one replica at a time.
+        async with startup_lock(ctx.database):
+            runtime = await stack.enter_async_context(
+                pipeline_runtime(
+                    pipeline_settings(ctx.settings),
+                    cache=ctx.cache,
+                    clock=ctx.clock,
+                    gtc=gtc.checker if gtc is not None else None,
+                )
             )
-        )
         yield ExecutionDeps(ctx=ctx, pipeline=runtime, gtc=gtc.checker if gtc is not None else None)
