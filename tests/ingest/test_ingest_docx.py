@@ -344,3 +344,32 @@ def test_docx_with_only_empty_or_blank_paragraphs_is_empty() -> None:
 def test_ingest_docx_alone_returns_a_blockless_document_for_empty_files() -> None:
     document = ingest_docx(DocxBuilder().paragraph("").bytes(), max_unpacked_bytes=10**8)
     assert document.blocks == ()
+
+
+def test_broken_content_types_is_a_corrupt_file() -> None:
+    """Without the styles part's type, python-docx raises AttributeError deep inside."""
+    import io
+    import re
+    import zipfile
+
+    from docx import Document as WordDocument
+
+    from compliance_assistant.errors import CorruptFileError
+    from compliance_assistant.ingest import ingest_bytes
+
+    original = io.BytesIO()
+    word = WordDocument()
+    word.add_paragraph("Hello")
+    word.save(original)
+    broken = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(original.getvalue())) as source,
+        zipfile.ZipFile(broken, "w") as target,
+    ):
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                data = re.sub(rb'<Override PartName="/word/styles.xml"[^>]*/>', b"", data)
+            target.writestr(item, data)
+    with pytest.raises(CorruptFileError, match="not a valid Word document"):
+        ingest_bytes(broken.getvalue(), filename="broken.docx")

@@ -89,6 +89,10 @@ def ingest_docx(
         PackageNotFoundError,
         ValueError,
         KeyError,
+        # A [Content_Types].xml without the main document's type makes python-docx load the
+        # body as a generic part, which then lacks the attributes it reads.
+        AttributeError,
+        TypeError,
         zipfile.BadZipFile,
         zlib.error,
         EOFError,
