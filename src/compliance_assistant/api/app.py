@@ -142,6 +142,7 @@ def create_app(
     )
     # Outermost, so even a 413 from the body limit or an unhandled error carries the id.
     app.add_middleware(CorrelationMiddleware)
+    # FastAPI's documented way to customise the schema is to replace this method.
     app.openapi = _openapi_with_extra_schemas(app)  # type: ignore[method-assign]
     return app
 

@@ -20,7 +20,7 @@ from compliance_assistant.engine.document import BlockKind, Document
 from compliance_assistant.errors import InputError
 from compliance_assistant.gtc.errors import GtcDocumentError
 from compliance_assistant.gtc.models import DOCX, MARKDOWN, PDF
-from compliance_assistant.gtc.pdf_units import TextUnit, read_pdf_units
+from compliance_assistant.gtc.pdf_units import TextUnit, UnitKind, read_pdf_units
 
 _NUMBER = re.compile(
     r"^(?:(?:section|clause|article|§)\s*)?(\d{1,2}(?:\.\d{1,3}){0,3})\.?"
@@ -92,12 +92,12 @@ def units_from_document(document: Document) -> list[TextUnit]:
             units.append(TextUnit(" | ".join(row), "table", block.page))
             row = []
         header = []
-        kind = {
+        kinds: dict[BlockKind, UnitKind] = {
             BlockKind.TITLE: "heading",
             BlockKind.HEADING: "heading",
             BlockKind.FOOTNOTE: "footnote",
-        }.get(block.kind, "body")
-        units.append(TextUnit(text, kind, block.page))  # type: ignore[arg-type]
+        }
+        units.append(TextUnit(text, kinds.get(block.kind, "body"), block.page))
     if row:
         units.append(TextUnit(" | ".join(row), "table", None))
     return units

@@ -165,7 +165,7 @@ def parse_vale_config(text: str, source: str = "<text>") -> ValeConfig:
             values["global_token_ignores"] = parsed.token_ignores
         else:
             glob_sections.append(parsed)
-    return ValeConfig(**values, sections=tuple(glob_sections), levels=levels)  # type: ignore[arg-type]
+    return ValeConfig(**values, sections=tuple(glob_sections), levels=levels)  # type: ignore[arg-type]  # values: heterogeneous dict of known fields
 
 
 def _core_option(core: IniSection, key: str, values: dict[str, object]) -> None:

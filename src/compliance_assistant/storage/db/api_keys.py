@@ -153,7 +153,7 @@ class ApiKeyRepository:
             .where(ApiKey.tenant_id == tenant_id, ApiKey.id == key_id)
             .values(last_used_at=now)
         )
-        return bool(outcome.rowcount)  # type: ignore[attr-defined]
+        return bool(outcome.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult; typed Result
 
     async def revoke(
         self, session: AsyncSession, tenant_id: str, key_id: str, *, now: datetime
@@ -164,7 +164,7 @@ class ApiKeyRepository:
             .where(ApiKey.tenant_id == tenant_id, ApiKey.id == key_id, ApiKey.revoked_at.is_(None))
             .values(revoked_at=now)
         )
-        return bool(outcome.rowcount)  # type: ignore[attr-defined]
+        return bool(outcome.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult; typed Result
 
     async def list_keys(self, session: AsyncSession, tenant_id: str) -> list[ApiKeyRecord]:
         rows = await session.scalars(

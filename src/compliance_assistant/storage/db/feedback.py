@@ -135,7 +135,7 @@ class FeedbackRepository:
                 Feedback.fingerprint == fingerprint,
             )
         )
-        return bool(outcome.rowcount)  # type: ignore[attr-defined]
+        return bool(outcome.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult; typed Result
 
 
 feedback = FeedbackRepository()

@@ -97,7 +97,7 @@ def job_record(row: Job) -> JobRecord:
         id=row.id,
         tenant_id=row.tenant_id,
         user_id=row.user_id,
-        status=row.status,  # type: ignore[arg-type]  # guarded by the CHECK constraint
+        status=row.status,  # type: ignore[arg-type]  # column is str; values are checked by a CHECK constraint  # guarded by the CHECK constraint
         guideline_set_id=row.guideline_set_id,
         guideline_set_version=row.guideline_set_version,
         selected_guidelines=tuple(row.selected_guidelines),
@@ -127,7 +127,7 @@ def job_ref(row: Job) -> JobRef:
     return JobRef(
         tenant_id=row.tenant_id,
         id=row.id,
-        status=row.status,  # type: ignore[arg-type]
+        status=row.status,  # type: ignore[arg-type]  # column is str; values are checked by a CHECK constraint
         attempts=row.attempts,
         heartbeat_at=row.heartbeat_at,
         created_at=row.created_at,

@@ -181,7 +181,7 @@ class JobRepository:
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(result.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult; typed Result
 
     async def claim(
         self,

@@ -151,7 +151,7 @@ class ResultRepository:
             .where(ResultRow.tenant_id == tenant_id, ResultRow.job_id == job_id)
             .values(report_blob_key=report_blob_key)
         )
-        return bool(outcome.rowcount)  # type: ignore[attr-defined]
+        return bool(outcome.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult; typed Result
 
     async def report_key(self, session: AsyncSession, tenant_id: str, job_id: str) -> str | None:
         return await session.scalar(
