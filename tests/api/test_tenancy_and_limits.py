@@ -101,8 +101,9 @@ async def test_api_keys_are_required_and_roles_enforced(prod: Api) -> None:
     assert none.headers["www-authenticate"].startswith("Bearer")
     bad = await prod.client.get("/api/v1/jobs", headers={"X-API-Key": "ca_notarealkey1_secret"})
     assert bad.status_code == 401
+    # A key without roles may do nothing at all (docs/decisions/0004-roles.md).
     reader = {"X-API-Key": prod.keys["reader"]}
-    assert (await prod.client.get("/api/v1/jobs", headers=reader)).status_code == 200
+    assert (await prod.client.get("/api/v1/jobs", headers=reader)).status_code == 403
     forbidden = await prod.client.post(
         "/api/v1/compliance/check", json={"article_text": "Risk-free"}, headers=reader
     )

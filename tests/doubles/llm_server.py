@@ -6,6 +6,10 @@
   an ``api-key`` header (or an Entra ID bearer token);
 * Anthropic Messages — ``POST /v1/messages`` with an API key (``x-api-key`` or a bearer token).
 
+Every answer waits ``latency`` seconds; with ``jitter`` each wait is drawn uniformly from
+``latency ± jitter`` instead (seeded by ``seed`` for repeatable runs), and the wait applied is
+recorded with the request (``RecordedRequest.delay``). A reply's own ``latency`` is not jittered.
+
 Answers follow the structured-output shape of the request: a tool call when the request offers
 tools (OpenAI function calling, Anthropic ``tool_use``), JSON text otherwise (``response_format``
 json_schema / json_object, or Anthropic JSON output). Usage fields are always filled.
@@ -27,6 +31,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import random
 import threading
 import time
 from collections.abc import Mapping
@@ -66,6 +71,7 @@ class RecordedRequest:
     body: dict[str, Any]
     matched: str | None
     fault: Fault | None
+    delay: float = 0.0  # seconds the answer was held back (latency, jitter applied)
 
     @property
     def system_text(self) -> str:
@@ -104,6 +110,8 @@ class LlmDouble:
     """The server. Use as a context manager or call :meth:`start` / :meth:`stop`."""
 
     latency: float = 0.0
+    jitter: float = 0.0  # each default wait is drawn from latency ± jitter
+    seed: int | None = None
     hang_seconds: float = 30.0
     host: str = "127.0.0.1"
     port: int = 0
@@ -120,6 +128,17 @@ class LlmDouble:
     _loop: asyncio.AbstractEventLoop | None = None
     _stopping: asyncio.Event | None = None
     _release: asyncio.Event | None = None
+    _random: random.Random = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.jitter < 0:
+            raise ValueError(f"jitter must be >= 0 seconds, got {self.jitter}")
+        if self.jitter > self.latency:
+            raise ValueError(
+                f"jitter ({self.jitter} s) must not exceed latency ({self.latency} s): "
+                "a wait cannot be negative"
+            )
+        self._random = random.Random(self.seed)
 
     # -- scripting and inspection ------------------------------------------------------------
 
@@ -292,6 +311,7 @@ class LlmDouble:
         with self._lock:
             script = next((s for s in self._scripts if s.match in text), None)
             reply = script.next_reply() if script else Reply()
+            delay = self._delay_for(reply)
             self._requests.append(
                 RecordedRequest(
                     api=api,
@@ -301,17 +321,13 @@ class LlmDouble:
                     body=body,
                     matched=script.match if script else None,
                     fault=reply.fault,
+                    delay=delay,
                 )
             )
             ident = next(self._ids)
             epoch = self._epoch
             self._in_flight += 1
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
-        delay = (
-            self.hang_seconds
-            if reply.fault == "timeout"
-            else (self.latency if reply.latency is None else reply.latency)
-        )
         try:
             if delay > 0:
                 await self._pause(delay)
@@ -327,6 +343,16 @@ class LlmDouble:
         if api == "anthropic":
             return JSONResponse(_anthropic_message(body, reply, payload, ident))
         return JSONResponse(_openai_completion(body, reply, payload, ident))
+
+    def _delay_for(self, reply: Reply) -> float:
+        """Seconds to hold this answer back; called with the lock held (the generator)."""
+        if reply.fault == "timeout":
+            return self.hang_seconds
+        if reply.latency is not None:
+            return reply.latency
+        if self.jitter:
+            return self._random.uniform(self.latency - self.jitter, self.latency + self.jitter)
+        return self.latency
 
     async def _pause(self, seconds: float) -> None:
         # Held answers end early when the double stops or is reset, so neither shutdown nor
@@ -466,8 +492,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Run the LLM test double in its own process.")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument(
+        "--jitter", type=float, default=0.0, help="each wait drawn from latency ± jitter"
+    )
+    parser.add_argument("--seed", type=int, default=None, help="seed of the jitter")
     args = parser.parse_args()
-    double = LlmDouble(latency=args.latency, port=args.port).start()
+    try:
+        double = LlmDouble(
+            latency=args.latency, jitter=args.jitter, seed=args.seed, port=args.port
+        ).start()
+    except ValueError as exc:
+        parser.error(str(exc))
     print(f"PORT {double.port}", flush=True)
     try:
         threading.Event().wait()

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from prometheus_client import CollectorRegistry
+from tests.doubles.fixtures import double, llm_server
 from tests.gtc.harness import (
     API_KEY,
     ROOT,
@@ -27,7 +28,7 @@ from compliance_assistant.gtc.client import SmartSearchClient
 from compliance_assistant.gtc.library import GtcLibrary
 from compliance_assistant.gtc.metrics import GtcMetrics
 
-__all__ = ["redis_key_prefix", "redis_url"]
+__all__ = ["double", "llm_server", "redis_key_prefix", "redis_url"]
 
 SAMPLES = ROOT / "samples" / "gtc"
 ARTICLES = ROOT / "samples" / "articles"

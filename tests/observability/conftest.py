@@ -7,3 +7,4 @@ from tests.doubles.fixtures import (  # noqa: F401 - fixtures are found by name
     postgres_checkpoint_url,
     redis_url,
 )
+from tests.services import postgres_url  # noqa: F401 - fixtures are found by name

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.anyio
 APP_TABLES = {
     "alembic_version",
     "api_keys",
+    "audit_log",
     "feedback",
     "findings",
     "guideline_sets",
@@ -71,7 +72,7 @@ def _check(connection: Connection, config: Config) -> None:
 
 
 async def test_migrations_apply_to_an_empty_database_without_drift(empty_url: str) -> None:
-    assert await pending_revisions(empty_url) == ["0001", "0002"]
+    assert await pending_revisions(empty_url) == ["0001", "0002", "0003", "0004"]
     await migrate(empty_url)
     assert await pending_revisions(empty_url) == []
     found = await tables(empty_url)

@@ -54,6 +54,8 @@ def worker_env(settings: Settings, services: Services, queue: str) -> dict[str, 
             "COMPLIANCE_LLM__VERDICT_CACHE_TTL_SECONDS": "0",
             "COMPLIANCE_TRACKING__ENABLED": "false",
             "COMPLIANCE_WORKER__QUEUE_NAME": queue,
+            # Two workers on one host: no metrics servers fighting over one port.
+            "COMPLIANCE_WORKER__METRICS_PORT": "0",
         }
     )
     env.update({f"COMPLIANCE_WORKER__{k.upper()}": str(v) for k, v in CRASH_WORKER.items()})

@@ -2,7 +2,8 @@
 
 Retention covers every copy of an article (DESIGN §9): the article blob (via the jobs table,
 then any blob older than the cutoff that no job points at any more), the job's pipeline
-checkpoint, and expired Idempotency-Key records. Results and reports are kept.
+checkpoint, and expired Idempotency-Key records. Results and reports are kept. Audit events
+older than ``retention.audit_days`` are purged here too.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
+from compliance_assistant.audit import repository as audit_log
 from compliance_assistant.checks.context import ServiceContext
 from compliance_assistant.checks.errors import JobNotFoundError
 from compliance_assistant.checks.repository import views
@@ -31,6 +33,7 @@ class RetentionReport:
     blobs_deleted: int = 0
     checkpoints_deleted: int = 0
     idempotency_keys_purged: int = 0
+    audit_events_purged: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -74,6 +77,9 @@ class AdminService:
         report.blobs_deleted += len(orphans)
         async with ctx.database.session() as session:
             report.idempotency_keys_purged = await idempotency.purge_expired(session, now=now)
+        audit_cutoff = now - timedelta(days=ctx.settings.retention.audit_days)
+        async with ctx.database.session() as session:
+            report.audit_events_purged = await audit_log.purge(session, older_than=audit_cutoff)
         logger.info("retention: %s", report)
         return report
 

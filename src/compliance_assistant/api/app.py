@@ -26,18 +26,27 @@ from fastapi.staticfiles import StaticFiles
 
 from compliance_assistant import __version__
 from compliance_assistant.admin.endpoints import router as admin_router
+from compliance_assistant.analytics.endpoints import router as analytics_router
 from compliance_assistant.api import health
 from compliance_assistant.api.auth import Authenticator, auth_required, resolve_pepper
 from compliance_assistant.api.deps import ApiState
-from compliance_assistant.api.errors import install_error_handlers
+from compliance_assistant.api.errors import document_validation_errors, install_error_handlers
 from compliance_assistant.api.middleware import BodyLimitMiddleware, CorrelationMiddleware
+from compliance_assistant.api.openapi_links import add_links
+from compliance_assistant.api.rate_limits import RateLimitHeadersMiddleware, rate_limited
 from compliance_assistant.api.ratelimit import SubmitRateLimiter
+from compliance_assistant.api.security_headers import SecurityHeadersMiddleware
+from compliance_assistant.audit.endpoints import router as audit_router
 from compliance_assistant.checks.context import open_service_context
 from compliance_assistant.checks.endpoints import router as checks_router
 from compliance_assistant.checks.schemas import API_PREFIX, CheckRequest
 from compliance_assistant.config import Settings, load_settings
+from compliance_assistant.gtc.endpoints import router as gtc_router
 from compliance_assistant.guidelines.endpoints import router as guidelines_router
 from compliance_assistant.guidelines.schemas import CreateSetJson
+from compliance_assistant.observability.endpoint import router as metrics_router
+from compliance_assistant.observability.exposition import process_exiting
+from compliance_assistant.observability.http import ObservabilityMiddleware
 from compliance_assistant.storage.db import migrate
 from compliance_assistant.worker.embedded import embedded_worker
 from compliance_assistant.worker.production import open_production_queue
@@ -47,6 +56,26 @@ logger = logging.getLogger(__name__)
 Mode = Literal["embedded", "production"]
 # The Word add-in's static files, served same-origin at /addin/ (docs/addin.md).
 ADDIN_DIR = Path(__file__).resolve().parent.parent / "addin"
+# CORS (only for the origins in api.cors_origins): what a browser may send and read.
+CORS_REQUEST_HEADERS = [
+    "Authorization",
+    "X-API-Key",
+    "Content-Type",
+    "Idempotency-Key",
+    "X-Correlation-ID",
+    "Last-Event-ID",
+]
+CORS_EXPOSED_HEADERS = [
+    "Location",
+    "X-Correlation-ID",
+    "Retry-After",
+    "Idempotent-Replayed",
+    "RateLimit",
+    "RateLimit-Policy",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+]
 
 DESCRIPTION = """Checks marketing content against compliance guidelines and product terms.
 
@@ -109,6 +138,7 @@ def create_app(
             # every 700 allocations costs more CPU than it frees.
             gc.set_threshold(20_000, 50, 100)
             logger.info("API ready (%s mode, API keys %s)", run_mode, "on" if required else "off")
+            stack.callback(process_exiting)
             yield
 
     app = FastAPI(
@@ -121,27 +151,44 @@ def create_app(
         redoc_url=None,
     )
     install_error_handlers(app)
-    app.include_router(checks_router, prefix=API_PREFIX)
-    app.include_router(guidelines_router, prefix=API_PREFIX)
-    app.include_router(admin_router, prefix=API_PREFIX)
+    # Per-user rate limits by route group (api.rate_limits); probes, docs and the add-in's
+    # files are not limited.
+    limited = [rate_limited()]
+    app.include_router(checks_router, prefix=API_PREFIX, dependencies=limited)
+    app.include_router(guidelines_router, prefix=API_PREFIX, dependencies=limited)
+    app.include_router(admin_router, prefix=API_PREFIX, dependencies=[rate_limited("admin")])
+    app.include_router(gtc_router, prefix=API_PREFIX, dependencies=limited)
+    app.include_router(audit_router, prefix=API_PREFIX, dependencies=[rate_limited("admin")])
+    app.include_router(analytics_router, prefix=API_PREFIX, dependencies=[rate_limited("admin")])
     app.include_router(health.router, prefix=API_PREFIX)
     app.include_router(health.router, include_in_schema=False)  # probes at /health/* too
+    app.include_router(metrics_router)  # GET /metrics, not in the schema
     app.mount("/addin", StaticFiles(directory=ADDIN_DIR, html=True), name="addin")
     if config.api.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=config.api.cors_origins,
             allow_methods=["GET", "POST", "DELETE"],
-            allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key"],
-            expose_headers=["Location", "X-Correlation-ID", "Retry-After"],
+            allow_headers=CORS_REQUEST_HEADERS,
+            expose_headers=CORS_EXPOSED_HEADERS,
+            # Credentials are headers (bearer token, API key), never cookies.
+            allow_credentials=False,
         )
+    app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
         json_limit=config.limits.max_json_bytes,
         upload_limit=config.limits.max_upload_bytes,
     )
+    # Request metrics, server span, log context; inside the correlation id's middleware.
+    app.add_middleware(ObservabilityMiddleware)
     # Outermost, so even a 413 from the body limit or an unhandled error carries the id.
     app.add_middleware(CorrelationMiddleware)
+    # Outside even that, so the correlation middleware's own 500 gets the headers too.
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        https_public_url=str(config.api.public_url or "").startswith("https://"),
+    )
     # FastAPI's documented way to customise the schema is to replace this method.
     app.openapi = _openapi_with_extra_schemas(app)  # type: ignore[method-assign]
     return app
@@ -161,6 +208,8 @@ def _openapi_with_extra_schemas(app: FastAPI) -> Any:
             definition = model.model_json_schema(ref_template="#/components/schemas/{model}")
             components.update(definition.pop("$defs", {}))
             components[model.__name__] = definition
+        document_validation_errors(schema)
+        add_links(schema)
         app.openapi_schema = schema
         return schema
 

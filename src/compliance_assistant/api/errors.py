@@ -7,6 +7,7 @@ logged with the correlation id, no internals in the answer). 429 and 503 carry R
 
 from __future__ import annotations
 
+import json
 import logging
 from http import HTTPStatus
 from typing import Any
@@ -16,12 +17,17 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from compliance_assistant.engine.errors import EngineError
 from compliance_assistant.errors import ComplianceError
+from compliance_assistant.storage.blob import BlobError
 
 logger = logging.getLogger(__name__)
+DATABASE_RETRY_AFTER_SECONDS = 5.0
 
 
 class ErrorDetail(BaseModel):
@@ -130,7 +136,25 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     headers = dict(exc.headers or {})
     if status in (429, 503) and "Retry-After" not in headers:
         headers.update(_retry_after(5))
+    if status == 405 and "Allow" in headers:  # from routing (static files send none)
+        headers["Allow"] = ", ".join(_allowed_methods(request)) or headers["Allow"]
     return error_response(status, code, message, headers=headers or None)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method routed at the request's path. Starlette's 405 names only the first route
+    that matched the path (FastAPI has one route per method), so ``Allow`` would miss some."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
 
 
 def _phrase(status: int) -> str:
@@ -138,6 +162,42 @@ def _phrase(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Error"
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The database is restarting, failing over or out of connections: the request may
+    succeed in a moment, so say so (503 + Retry-After) instead of a 500."""
+    logger.warning(
+        "database unavailable on %s %s (correlation id %s): %s",
+        request.method,
+        request.url.path,
+        getattr(request.state, "correlation_id", None),
+        type(exc).__name__,
+    )
+    return error_response(
+        503,
+        "DATABASE_UNAVAILABLE",
+        "The database is unavailable for a moment; retry after Retry-After seconds.",
+        headers=_retry_after(DATABASE_RETRY_AFTER_SECONDS),
+    )
+
+
+async def _storage_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """Blob storage refused or timed out (after the SDK's own retries): nothing was
+    accepted, and the client may retry."""
+    logger.warning(
+        "blob storage unavailable on %s %s (correlation id %s): %s",
+        request.method,
+        request.url.path,
+        getattr(request.state, "correlation_id", None),
+        exc,
+    )
+    return error_response(
+        503,
+        "STORAGE_UNAVAILABLE",
+        "Document storage is unavailable for a moment; retry after Retry-After seconds.",
+        headers=_retry_after(DATABASE_RETRY_AFTER_SECONDS),
+    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -162,10 +222,67 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(EngineError, _engine_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    # Connection-level failures only; a bad query (ProgrammingError, IntegrityError …) is
+    # still a bug and answers 500.
+    for error in (OperationalError, InterfaceError, PoolTimeoutError):
+        app.add_exception_handler(error, _database_unavailable)
+    app.add_exception_handler(BlobError, _storage_unavailable)
     app.add_exception_handler(Exception, _unexpected)
 
 
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody, "description": HTTPStatus(status).phrase}
-    for status in (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)
+_RETRY_AFTER_HEADER = {
+    "Retry-After": {
+        "description": "Seconds to wait before retrying.",
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    }
 }
+_ERROR_DESCRIPTIONS = {
+    400: "Bad input: malformed JSON, an unreadable document or an invalid value",
+    401: "No API key, or an unknown, revoked or expired one",
+    403: "The caller's roles do not allow this action",
+    404: "No such resource for the caller's tenant",
+    409: "The resource is not in a state that allows this",
+    413: "The body, the upload or the text is over its limit",
+    415: "The content type or the document format is not supported",
+    422: "The request does not match the expected shape or definition",
+    429: "Too many requests: retry after Retry-After seconds",
+    503: "A required service is unavailable: retry after Retry-After seconds",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` for a route's error statuses, each with the error shape (and
+    ``WWW-Authenticate`` / ``Retry-After`` where the handlers send them). Declare exactly the
+    statuses the route can answer (503 is always added): the schemathesis run
+    (scripts/fuzz_api.py) holds every route to its list."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    # Every route reads the database (or storage): any of them answers 503 + Retry-After
+    # while one is unavailable (the handlers above).
+    for status in sorted({*statuses, 503}):
+        entry: dict[str, Any] = {"model": ErrorBody, "description": _ERROR_DESCRIPTIONS[status]}
+        if status in (429, 503):
+            entry["headers"] = _RETRY_AFTER_HEADER
+        responses[status] = entry
+    return responses
+
+
+def document_validation_errors(schema: dict[str, Any]) -> None:
+    """FastAPI documents its own 422 body (``HTTPValidationError``, ``{"detail": …}``) on
+    every route with parameters, but the handlers answer a validation failure with the error
+    shape: point those 422s at ``ErrorBody`` and drop FastAPI's unused schemas."""
+    fastapi_ref = "#/components/schemas/HTTPValidationError"
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            response = operation.get("responses", {}).get("422")
+            content = (response or {}).get("content", {}).get("application/json", {})
+            if content.get("schema", {}).get("$ref") == fastapi_ref:
+                content["schema"] = {"$ref": "#/components/schemas/ErrorBody"}
+                response["description"] = _ERROR_DESCRIPTIONS[422]
+    components = schema.get("components", {}).get("schemas", {})
+    components.pop("HTTPValidationError", None)
+    if "#/components/schemas/ValidationError" not in json.dumps(schema):
+        components.pop("ValidationError", None)
+
+
+# Every error status at once, for routers that do not declare their own yet.
+ERROR_RESPONSES = error_responses(*_ERROR_DESCRIPTIONS)

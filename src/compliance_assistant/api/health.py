@@ -17,6 +17,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from compliance_assistant.api.deps import State
+from compliance_assistant.api.errors import error_responses
 from compliance_assistant.storage.cache import cache_health
 
 router = APIRouter(prefix="/health", tags=["health"])
@@ -38,7 +39,8 @@ async def _probe(check: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
     return {"status": "ok", "latency_ms": round((time.perf_counter() - started) * 1000, 2)}
 
 
-@router.get("/ready", responses={503: {"description": "A required component is down"}})
+# 503: the error shape (code NOT_READY, the failing components in details) and Retry-After.
+@router.get("/ready", responses=error_responses(503))
 async def ready(state: State) -> JSONResponse:
     ctx = state.ctx
     database, blob, queue, cache = await asyncio.gather(

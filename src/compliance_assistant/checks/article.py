@@ -205,7 +205,13 @@ def _check_container(file_format: str, data: bytes) -> None:
 
 
 def ingest_limits(limits: LimitsSettings) -> IngestLimits:
-    return IngestLimits(max_chars=limits.max_text_chars, max_bytes=limits.max_upload_bytes)
+    """The configured limits as ingestion takes them (text length, file size, .docx
+    unpacked size)."""
+    return IngestLimits(
+        max_chars=limits.max_text_chars,
+        max_bytes=limits.max_upload_bytes,
+        max_unpacked_bytes=limits.max_docx_unpacked_bytes,
+    )
 
 
 def load_document(

@@ -105,8 +105,12 @@ def article_writer(settings: BlobSettings, store: BlobStore) -> ArticleWriter:
     transport = AioHttpTransport(use_env_settings=_uses_proxy_settings())
     if settings.azure_connection_string is not None:
         service = BlobServiceClient.from_connection_string(
-            settings.azure_connection_string.get_secret_value(), transport=transport
+            settings.azure_connection_string.get_secret_value(),
+            transport=transport,
+            **settings.azure_client_options(),
         )
     else:
-        service = BlobServiceClient(str(settings.azure_account_url), transport=transport)
+        service = BlobServiceClient(
+            str(settings.azure_account_url), transport=transport, **settings.azure_client_options()
+        )
     return AzureWriter(service, settings.azure_container)

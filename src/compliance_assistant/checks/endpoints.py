@@ -4,6 +4,7 @@ the service's post-commit step."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -17,13 +18,16 @@ from starlette.datastructures import UploadFile
 
 from compliance_assistant.api.deps import (
     CorrelationId,
-    CurrentPrincipal,
-    Reviewer,
+    FeedbackGiver,
+    JobCanceller,
+    JobReader,
     Services,
     State,
     Writer,
 )
-from compliance_assistant.api.errors import ERROR_RESPONSES
+from compliance_assistant.api.errors import ErrorBody, error_responses
+from compliance_assistant.api.params import IsoDateTime
+from compliance_assistant.audit import log as audit
 from compliance_assistant.checks.article import Submission, from_json, from_upload
 from compliance_assistant.checks.errors import JobNotFoundError
 from compliance_assistant.checks.events import base_url
@@ -44,10 +48,11 @@ from compliance_assistant.checks.stream import job_events
 from compliance_assistant.config import LimitsSettings
 from compliance_assistant.engine.result import CheckResult
 from compliance_assistant.errors import InputError, UnsupportedFormatError
+from compliance_assistant.ingest.zip_safety import screen_upload
 from compliance_assistant.storage.db import results
 from compliance_assistant.storage.db.jobs import JobStatus
 
-router = APIRouter(responses=ERROR_RESPONSES)
+router = APIRouter()
 JSON = "application/json"
 
 _UPLOAD_SCHEMA = {
@@ -61,11 +66,29 @@ _UPLOAD_SCHEMA = {
         "metadata": {"type": "string", "description": "JSON object (document_id, product_id…)"},
     },
 }
+# CheckRequest's cross-field rule (its _content_matches_format validator) in JSON Schema, so
+# clients and the fuzzer know that word-blocks takes `blocks` and every other format a
+# non-blank `article_text`.
+_CHECK_REQUEST_SCHEMA = {
+    "allOf": [{"$ref": "#/components/schemas/CheckRequest"}],
+    "if": {"properties": {"format": {"const": "word-blocks"}}, "required": ["format"]},
+    "then": {
+        "required": ["blocks"],
+        "properties": {"blocks": {"type": "array"}, "article_text": {"type": "null"}},
+    },
+    "else": {
+        "required": ["article_text"],
+        "properties": {
+            "article_text": {"type": "string", "pattern": "\\S"},
+            "blocks": {"type": "null"},
+        },
+    },
+}
 _SUBMIT_BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            JSON: {"schema": {"$ref": "#/components/schemas/CheckRequest"}},
+            JSON: {"schema": _CHECK_REQUEST_SCHEMA},
             "multipart/form-data": {"schema": _UPLOAD_SCHEMA},
         },
     }
@@ -78,7 +101,10 @@ _SUBMIT_BODY = {
     status_code=202,
     response_model=JobAccepted,
     openapi_extra=_SUBMIT_BODY,
-    responses={200: {"model": JobAccepted, "description": "A duplicate: the existing job"}},
+    responses={
+        200: {"model": JobAccepted, "description": "A duplicate: the existing job"},
+        **error_responses(400, 401, 403, 404, 413, 415, 422, 429),
+    },
 )
 async def submit_check(
     request: Request,
@@ -98,7 +124,8 @@ async def submit_check(
     (``Idempotent-Replayed: true``); with a different body it is a 422.
     """
     ctx = state.ctx
-    await state.rate_limiter.check(principal.tenant_id, principal.user_id)
+    # The submit rate limit and the tenant's active-jobs limit are checked by the router's
+    # dependency (api.rate_limits).
     submission = await _read_submission(request, ctx.settings.limits)
     async with ctx.database.session() as session:
         accepted = await check_service.submit(
@@ -110,6 +137,16 @@ async def submit_check(
             idempotency_key=idempotency_key,
             correlation_id=correlation_id,
             now=datetime.now(UTC),
+        )
+        # Same unit of work as the job: no extra transaction on the submit path.
+        audit.record(
+            session,
+            tenant_id=principal.tenant_id,
+            actor=principal.actor,
+            action=audit.CHECK_SUBMITTED,
+            target=accepted.job.id,
+            correlation_id=correlation_id,
+            details={"created": accepted.created, "replayed": accepted.replayed},
         )
     await check_service.after_accept(ctx, accepted)
     body = accepted_view(accepted.job, base_url(ctx), duplicate_of=accepted.duplicate_of)
@@ -143,6 +180,14 @@ async def _read_upload(request: Request, limits: LimitsSettings) -> Submission:
         if not isinstance(upload, UploadFile):
             raise InputError("A multipart submission needs the article in a 'file' field.")
         data = await upload.read()
+        # Zip and XML bombs are refused now (400), off the event loop, not in the job.
+        await asyncio.to_thread(
+            screen_upload,
+            data,
+            filename=upload.filename,
+            content_type=upload.content_type,
+            max_unpacked_bytes=limits.max_docx_unpacked_bytes,
+        )
         text = {k: v for k, v in form.multi_items() if isinstance(v, str)}
         guidelines = [
             part.strip()
@@ -183,10 +228,15 @@ def _form_metadata(raw: str | None) -> dict[str, Any]:
     return value
 
 
-@router.get("/jobs/{job_id}/status", tags=["jobs"], response_model=JobStatusView)
-async def job_status(job_id: str, ctx: Services, principal: CurrentPrincipal) -> Response:
+@router.get(
+    "/jobs/{job_id}/status",
+    tags=["jobs"],
+    response_model=JobStatusView,
+    responses=error_responses(401, 403, 404, 429),
+)
+async def job_status(job_id: str, ctx: Services, principal: JobReader) -> Response:
     """The job's status and progress (from the cache when warm)."""
-    body = await job_queries.status_json(ctx, principal.tenant_id, job_id)
+    body = await job_queries.status_json(ctx, principal.tenant_id, job_id, owner=principal.owner)
     return Response(body, media_type=JSON)
 
 
@@ -194,11 +244,27 @@ async def job_status(job_id: str, ctx: Services, principal: CurrentPrincipal) ->
     "/jobs/{job_id}/result",
     tags=["jobs"],
     response_model=CheckResult,
-    responses={409: {"description": "JOB_NOT_COMPLETED, with the current status in details"}},
+    responses={
+        **error_responses(401, 403, 404, 429),
+        409: {
+            "model": ErrorBody,
+            "description": "JOB_NOT_COMPLETED, with the current status in details",
+        },
+    },
 )
-async def job_result(job_id: str, ctx: Services, principal: CurrentPrincipal) -> Response:
+async def job_result(
+    job_id: str, ctx: Services, principal: JobReader, correlation_id: CorrelationId
+) -> Response:
     """The Result contract, with dismissals of the same document re-applied."""
-    result = await job_queries.result(ctx, principal.tenant_id, job_id)
+    result = await job_queries.result(ctx, principal.tenant_id, job_id, owner=principal.owner)
+    await audit.record_alone(
+        ctx.database,
+        tenant_id=principal.tenant_id,
+        actor=principal.actor,
+        action=audit.RESULT_READ,
+        target=job_id,
+        correlation_id=correlation_id,
+    )
     return Response(result.model_dump_json(), media_type=JSON)
 
 
@@ -206,11 +272,12 @@ async def job_result(job_id: str, ctx: Services, principal: CurrentPrincipal) ->
     "/jobs/{job_id}/report",
     tags=["jobs"],
     response_class=Response,
-    responses={200: {"content": {"text/html": {}}}},
+    responses={200: {"content": {"text/html": {}}}, **error_responses(401, 403, 404, 409, 429)},
 )
-async def job_report(job_id: str, ctx: Services, principal: CurrentPrincipal) -> Response:
+async def job_report(job_id: str, ctx: Services, principal: JobReader) -> Response:
     """The HTML report of a completed job."""
-    await job_queries.result(ctx, principal.tenant_id, job_id)  # 404 / 409 as for results
+    # 404 / 409 as for results
+    await job_queries.result(ctx, principal.tenant_id, job_id, owner=principal.owner)
     async with ctx.database.read_session() as session:
         key = await results.report_key(session, principal.tenant_id, job_id)
     if key is None:
@@ -222,13 +289,17 @@ async def job_report(job_id: str, ctx: Services, principal: CurrentPrincipal) ->
     "/jobs/{job_id}/events",
     tags=["jobs"],
     response_class=Response,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"},
+        **error_responses(401, 403, 404, 429),
+    },
 )
-async def job_event_stream(job_id: str, state: State, principal: CurrentPrincipal) -> Response:
+async def job_event_stream(job_id: str, state: State, principal: JobReader) -> Response:
     """Server-sent events: the status first, then status changes, one ``guideline`` event per
     finished guideline, ``result`` with the result link; the stream ends with the job."""
     ctx = state.ctx
-    await job_queries.status(ctx, principal.tenant_id, job_id)  # 404 before streaming
+    # 404 before streaming
+    await job_queries.status(ctx, principal.tenant_id, job_id, owner=principal.owner)
     return EventSourceResponse(
         job_events(ctx, principal.tenant_id, job_id),
         ping=ctx.settings.api.sse_keepalive_seconds,
@@ -236,29 +307,51 @@ async def job_event_stream(job_id: str, state: State, principal: CurrentPrincipa
     )
 
 
-@router.delete("/jobs/{job_id}", tags=["jobs"], response_model=JobStatusView)
-async def cancel_job(job_id: str, ctx: Services, principal: Writer) -> JobStatusView:
+@router.delete(
+    "/jobs/{job_id}",
+    tags=["jobs"],
+    response_model=JobStatusView,
+    responses=error_responses(401, 403, 404, 409, 429),
+)
+async def cancel_job(
+    job_id: str, ctx: Services, principal: JobCanceller, correlation_id: CorrelationId
+) -> JobStatusView:
     """Cancel a queued or processing job: unfinished guideline checks are cancelled, finished
     ones stay in the job's checkpoint; the status becomes ``cancelled``. 409 if it ended."""
+    await job_queries.ensure_owner(ctx, principal.tenant_id, job_id, principal.owner)
     async with ctx.database.session() as session:
         job = await check_service.cancel(
             session, principal.tenant_id, job_id, now=datetime.now(UTC)
         )
+        audit.record(
+            session,
+            tenant_id=principal.tenant_id,
+            actor=principal.actor,
+            action=audit.JOB_CANCELLED,
+            target=job_id,
+            correlation_id=correlation_id,
+        )
     return await check_service.after_cancel(ctx, job)
 
 
-@router.get("/jobs", tags=["jobs"], response_model=JobList)
+@router.get(
+    "/jobs",
+    tags=["jobs"],
+    response_model=JobList,
+    responses=error_responses(400, 401, 403, 422, 429),
+)
 async def list_jobs(
     ctx: Services,
-    principal: CurrentPrincipal,
+    principal: JobReader,
     *,
     status: Annotated[list[JobStatus] | None, Query(description="Repeatable.")] = None,
-    created_from: Annotated[datetime | None, Query(description="Inclusive, ISO 8601.")] = None,
-    created_to: Annotated[datetime | None, Query(description="Exclusive, ISO 8601.")] = None,
+    created_from: Annotated[IsoDateTime | None, Query(description="Inclusive, ISO 8601.")] = None,
+    created_to: Annotated[IsoDateTime | None, Query(description="Exclusive, ISO 8601.")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> JobList:
-    """The caller's tenant's jobs, newest first; pass ``next_cursor`` back as ``cursor``."""
+    """The caller's tenant's jobs (a writer's own only), newest first; pass ``next_cursor``
+    back as ``cursor``."""
     return await job_queries.list_jobs(
         ctx,
         principal.tenant_id,
@@ -267,6 +360,7 @@ async def list_jobs(
         status=list(status or []),
         created_from=_aware(created_from),
         created_to=_aware(created_to),
+        owner=principal.owner,
     )
 
 
@@ -281,14 +375,21 @@ def _aware(value: datetime | None) -> datetime | None:
     tags=["feedback"],
     status_code=201,
     response_model=FeedbackView,
+    responses=error_responses(400, 401, 403, 404, 413, 422, 429),
 )
 async def finding_feedback(
-    finding_id: str, body: FeedbackRequest, ctx: Services, principal: Reviewer
+    finding_id: str,
+    body: FeedbackRequest,
+    ctx: Services,
+    principal: FeedbackGiver,
+    correlation_id: CorrelationId,
 ) -> FeedbackView:
-    """Dismiss or accept a finding with a reason. The decision is kept per document and
-    fingerprint and shown in every later result of the same article."""
+    """Dismiss or accept a finding with a reason (writers on their own jobs, reviewers on
+    any). The decision is kept per document and fingerprint and shown in every later result
+    of the same article."""
+    await job_queries.ensure_owner(ctx, principal.tenant_id, body.job_id, principal.owner)
     async with ctx.database.session() as session:
-        return await feedback_service.record(
+        view = await feedback_service.record(
             session,
             principal.tenant_id,
             finding_id,
@@ -296,3 +397,13 @@ async def finding_feedback(
             actor=principal.actor,
             now=datetime.now(UTC),
         )
+        audit.record(
+            session,
+            tenant_id=principal.tenant_id,
+            actor=principal.actor,
+            action=audit.FINDING_FEEDBACK,
+            target=finding_id,
+            correlation_id=correlation_id,
+            details={"job_id": body.job_id, "decision": body.action},
+        )
+    return view

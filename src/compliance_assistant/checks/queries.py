@@ -1,6 +1,8 @@
 """Reading jobs for the API: status (cache first), results with dismissals, listings.
 
-Another tenant's job is ``JobNotFoundError`` whether its view is cached or not.
+Another tenant's job is ``JobNotFoundError`` whether its view is cached or not. Readers
+limited to their own jobs (``owner``, from ``api/roles.py``) get the same answer for another
+user's job.
 """
 
 from __future__ import annotations
@@ -17,13 +19,42 @@ from compliance_assistant.engine.result import CheckResult
 from compliance_assistant.storage.db import jobs, results
 from compliance_assistant.storage.db.jobs import JobStatus
 
+# A job's submitter never changes, so it can be remembered for good (bounded).
+_MAX_REMEMBERED_OWNERS = 50_000
+
 
 class JobQueries:
-    """Stateless; use the module-level ``job_queries`` instance."""
+    """Use the module-level ``job_queries`` instance. Its only state is the owners of jobs
+    seen (immutable facts), so own-jobs checks on status polls cost no round trip."""
 
-    async def status_json(self, ctx: ServiceContext, tenant_id: str, job_id: str) -> bytes:
+    def __init__(self) -> None:
+        self._owners: dict[tuple[str, str], str | None] = {}
+
+    async def ensure_owner(
+        self, ctx: ServiceContext, tenant_id: str, job_id: str, owner: str | None
+    ) -> None:
+        """``JobNotFoundError`` unless ``owner`` is None (any job of the tenant) or the job
+        was submitted by ``owner``."""
+        if owner is None:
+            return
+        key = (tenant_id, job_id)
+        if key not in self._owners:
+            async with ctx.database.read_session() as session:
+                job = await jobs.get(session, tenant_id, job_id)
+            if job is None:
+                raise JobNotFoundError(job_id)
+            if len(self._owners) >= _MAX_REMEMBERED_OWNERS:
+                self._owners.clear()
+            self._owners[key] = job.user_id
+        if self._owners[key] != owner:
+            raise JobNotFoundError(job_id)
+
+    async def status_json(
+        self, ctx: ServiceContext, tenant_id: str, job_id: str, *, owner: str | None = None
+    ) -> bytes:
         """The status view as JSON: from the cache when warm, else the database (then cached).
         Another tenant's job is ``JobNotFoundError``, cached or not."""
+        await self.ensure_owner(ctx, tenant_id, job_id, owner)
         try:
             cached = await views.get_status(ctx.cache, tenant_id, job_id)
         except OtherTenantError:
@@ -32,8 +63,11 @@ class JobQueries:
             return cached
         return (await self.refresh(ctx, tenant_id, job_id)).model_dump_json().encode()
 
-    async def status(self, ctx: ServiceContext, tenant_id: str, job_id: str) -> JobStatusView:
-        return JobStatusView.model_validate_json(await self.status_json(ctx, tenant_id, job_id))
+    async def status(
+        self, ctx: ServiceContext, tenant_id: str, job_id: str, *, owner: str | None = None
+    ) -> JobStatusView:
+        raw = await self.status_json(ctx, tenant_id, job_id, owner=owner)
+        return JobStatusView.model_validate_json(raw)
 
     async def refresh(self, ctx: ServiceContext, tenant_id: str, job_id: str) -> JobStatusView:
         """Read the status from the database and re-cache it."""
@@ -45,10 +79,12 @@ class JobQueries:
         await views.put_status(ctx.cache, tenant_id, job_id, view.model_dump_json().encode())
         return view
 
-    async def result(self, ctx: ServiceContext, tenant_id: str, job_id: str) -> CheckResult:
+    async def result(
+        self, ctx: ServiceContext, tenant_id: str, job_id: str, *, owner: str | None = None
+    ) -> CheckResult:
         """The Result contract with dismissals re-applied; ``JobNotCompletedError`` (409)
         with the current status while the job has not completed."""
-        view = await self.status(ctx, tenant_id, job_id)
+        view = await self.status(ctx, tenant_id, job_id, owner=owner)
         if view.status != "completed":
             # The cached status may lag a completion by a few milliseconds: confirm.
             view = await self.refresh(ctx, tenant_id, job_id)
@@ -89,6 +125,7 @@ class JobQueries:
         status: list[JobStatus],
         created_from: datetime | None,
         created_to: datetime | None,
+        owner: str | None = None,
     ) -> JobList:
         async with ctx.database.read_session() as session:
             page = await jobs.list_page(
@@ -99,6 +136,7 @@ class JobQueries:
                 status=status,
                 created_from=created_from,
                 created_to=created_to,
+                user_id=owner,
             )
         base = base_url(ctx)
         return JobList(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from compliance_assistant.engine.ports import Cache, CacheUnavailable
+from compliance_assistant.observability.metrics import record_cache
 from compliance_assistant.storage import cache as keys
 
 logger = logging.getLogger(__name__)
@@ -26,14 +27,14 @@ class JobViewCache:
 
     async def get_status(self, cache: Cache, tenant_id: str, job_id: str) -> bytes | None:
         """The cached status JSON, None on a miss; raises ``OtherTenantError``."""
-        return await self._get(cache, keys.job_status(job_id).key, tenant_id)
+        return await self._get(cache, keys.job_status(job_id).key, tenant_id, "status")
 
     async def put_status(self, cache: Cache, tenant_id: str, job_id: str, view: bytes) -> None:
         slot = keys.job_status(job_id)
         await self._set(cache, slot.key, _envelope(tenant_id, view), slot.ttl)
 
     async def get_result(self, cache: Cache, tenant_id: str, job_id: str) -> bytes | None:
-        return await self._get(cache, keys.job_result(job_id).key, tenant_id)
+        return await self._get(cache, keys.job_result(job_id).key, tenant_id, "result")
 
     async def put_result(self, cache: Cache, tenant_id: str, job_id: str, result: bytes) -> None:
         slot = keys.job_result(job_id)
@@ -47,17 +48,17 @@ class JobViewCache:
             logger.warning("cache unavailable, job %s views not cleared: %s", job_id, exc)
             return 0
 
-    async def _get(self, cache: Cache, key: str, tenant_id: str) -> bytes | None:
+    async def _get(self, cache: Cache, key: str, tenant_id: str, layer: str) -> bytes | None:
         try:
             raw = await cache.get(key)
         except CacheUnavailable as exc:
             logger.debug("cache read of %s skipped: %s", key, exc)
-            return None
-        if raw is None:
-            return None
-        owner, separator, body = raw.partition(_SEPARATOR)
+            raw = None
+        owner, separator, body = (raw or b"").partition(_SEPARATOR)
+        # An entry not written by us is ignored rather than trusted: a miss.
+        record_cache(layer, hit=bool(separator))
         if not separator:
-            return None  # not written by us: ignore rather than trust it
+            return None
         if owner.decode() != tenant_id:
             raise OtherTenantError(key)
         return body

@@ -32,6 +32,7 @@ from compliance_assistant.checks.events import (
 )
 from compliance_assistant.checks.schemas import JobStatusView
 from compliance_assistant.guidelines.service import guideline_set_service, parse_ref
+from compliance_assistant.observability import metrics
 from compliance_assistant.storage.db import JobRecord, NewJob, idempotency, jobs
 
 logger = logging.getLogger(__name__)
@@ -208,6 +209,8 @@ class CheckService:
         if not accepted.created:
             return
         job = accepted.job
+        metrics.JOBS_SUBMITTED.inc()
+        logger.info("job accepted", extra={"job_id": job.id})
         if not accepted.enqueued:
             try:
                 await ctx.require_queue().enqueue(job.tenant_id, job.id)

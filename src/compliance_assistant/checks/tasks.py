@@ -5,13 +5,20 @@ means. Transient failures (database, blob storage or network hiccups) are retrie
 exponential backoff inside the delivery; every claim counts an attempt, so deliveries after a
 crash share the same budget (``worker.max_attempts``). Anything else fails the job with its
 code and reason — a job never ends silently.
+
+Each delivery is one ``job`` span (a child of the submitting request's span when the queue
+entry carried its trace context) and its log lines carry the job id, the tenant and the
+request's correlation id (stored on the job row).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from structlog.contextvars import bind_contextvars, reset_contextvars
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
@@ -19,11 +26,22 @@ from tenacity import (
     wait_exponential,
 )
 
-from compliance_assistant.checks.execution import ExecutionDeps, Outcome, claim, execute, fail
+from compliance_assistant.checks.execution import (
+    ExecutionDeps,
+    Outcome,
+    claim,
+    execute,
+    fail,
+    now,
+)
 from compliance_assistant.engine.errors import EngineError
 from compliance_assistant.engine.ports import CacheUnavailable
 from compliance_assistant.errors import ComplianceError
+from compliance_assistant.observability import metrics
+from compliance_assistant.observability.logging import job_context
+from compliance_assistant.observability.tracing import SpanKind, span
 from compliance_assistant.storage.blob import BlobError
+from compliance_assistant.storage.db import JobRecord
 
 logger = logging.getLogger(__name__)
 
@@ -41,11 +59,56 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, BlobError | CacheUnavailable | ConnectionError | TimeoutError)
 
 
+_ENDED = (Outcome.COMPLETED, Outcome.FAILED, Outcome.CANCELLED)
+
+
 async def run_check_job(
     deps: ExecutionDeps, tenant_id: str, job_id: str, *, worker_id: str
 ) -> Outcome:
     """Run one delivery of a job. Never raises for a job-level failure (it is recorded on the
     job); cancellation of the delivery itself (shutdown) propagates."""
+    claimed: list[JobRecord] = []
+    tokens: dict[str, Any] = {}
+    with (
+        job_context(job_id=job_id, tenant_id=tenant_id),
+        span(
+            "job checks.run",
+            kind=SpanKind.CONSUMER,
+            attributes={"job.id": job_id, "tenant.id": tenant_id, "worker.id": worker_id},
+        ) as job_span,
+    ):
+
+        def on_claim(job: JobRecord) -> None:
+            if not claimed and job.correlation_id:
+                tokens.update(bind_contextvars(correlation_id=job.correlation_id))
+                job_span.set_attribute("correlation_id", job.correlation_id)
+            if not claimed:
+                logger.info("job started", extra={"attempt": job.attempts})
+            claimed.append(job)
+
+        try:
+            outcome = await _deliver(deps, tenant_id, job_id, worker_id, on_claim)
+            job_span.set_attribute("job.outcome", outcome.value)
+            if claimed and outcome in _ENDED:
+                seconds = (now() - claimed[0].created_at).total_seconds()
+                metrics.JOB_DURATION.labels(outcome.value).observe(seconds)
+                logger.info(
+                    "job ended",
+                    extra={"outcome": outcome.value, "duration_seconds": round(seconds, 3)},
+                )
+            return outcome
+        finally:
+            if tokens:
+                reset_contextvars(**tokens)
+
+
+async def _deliver(
+    deps: ExecutionDeps,
+    tenant_id: str,
+    job_id: str,
+    worker_id: str,
+    on_claim: Callable[[JobRecord], None],
+) -> Outcome:
     settings = deps.ctx.settings.worker
     retrying = AsyncRetrying(
         stop=stop_after_attempt(settings.max_attempts),
@@ -62,6 +125,7 @@ async def run_check_job(
                 job = await claim(deps, tenant_id, job_id, worker_id)
                 if job is None:
                     return Outcome.SKIPPED
+                on_claim(job)
                 last_job = job
                 if job.attempts > settings.max_attempts:
                     raise _Exhausted

@@ -13,7 +13,6 @@ commands start fast.
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 from pathlib import Path
 from typing import Annotated
@@ -24,15 +23,21 @@ from compliance_assistant.cli.common import fail, settings, user_errors
 from compliance_assistant.config import Settings
 
 
-def configure_logging(config: Settings) -> None:
-    logging.basicConfig(
-        level=config.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # The Azure SDK logs every HTTP request and response at INFO.
-    logging.getLogger("azure").setLevel(
-        max(logging.WARNING, logging.getLevelName(config.log_level))
-    )
+def configure_logging(config: Settings, component: str = "serve") -> None:
+    """Logs (structlog: JSON in production, console otherwise) and traces (OTLP when
+    configured) for this process; docs/observability.md."""
+    from compliance_assistant.observability.logging import configure_logging as configure_logs
+    from compliance_assistant.observability.tracing import configure_tracing
+
+    configure_logs(config)
+    configure_tracing(config, component=component)
+
+
+def _prepare_metrics_dir() -> None:
+    """Empty PROMETHEUS_MULTIPROC_DIR before the server processes start (multiprocess mode)."""
+    from compliance_assistant.observability.exposition import prepare_multiprocess_dir
+
+    prepare_multiprocess_dir()
 
 
 def _with_bind(config: Settings, host: str | None, port: int | None) -> Settings:
@@ -121,6 +126,7 @@ def serve(
         host=config.api.host,
         port=config.api.port,
         log_level=config.log_level.lower(),
+        log_config=None,  # uvicorn's records go through our handler (configure_logging)
         access_log=access_log,
         timeout_graceful_shutdown=int(config.worker.shutdown_grace_seconds) + 5,
         ssl_certfile=tls[0],
@@ -146,7 +152,8 @@ def api(
 
     config = _with_bind(settings(), host, port)
     _require_postgres(config, "api")
-    configure_logging(config)
+    configure_logging(config, "api")
+    _prepare_metrics_dir()
     # Each server process builds its app from the environment: pass the bind on.
     os.environ["COMPLIANCE_API__HOST"] = config.api.host
     os.environ["COMPLIANCE_API__PORT"] = str(config.api.port)
@@ -157,6 +164,7 @@ def api(
         port=config.api.port,
         workers=workers,
         log_level=config.log_level.lower(),
+        log_config=None,  # uvicorn's records go through our handler (configure_logging)
         access_log=access_log,
         proxy_headers=True,
         ssl_certfile=tls[0],
@@ -192,7 +200,8 @@ def worker(
         config = config.model_copy(
             update={"worker": config.worker.model_copy(update={"concurrency": concurrency})}
         )
-    configure_logging(config)
+    configure_logging(config, "worker")
+    _prepare_metrics_dir()
     try:
         asyncio.run(run_worker(config))
     except KeyboardInterrupt:

@@ -34,10 +34,18 @@ from compliance_assistant.gtc.models import (
     SearchResponse,
     slug,
 )
+from compliance_assistant.observability.metrics import record_cache
 from compliance_assistant.storage.blob import BlobError, BlobLayout, BlobNotFoundError, BlobStore
 from compliance_assistant.storage.cache import gtc_location, gtc_metadata
 
 logger = logging.getLogger(__name__)
+# GTC cache layers under their names in compliance_cache_requests_total.
+_SERVICE_LAYERS = {
+    "metadata": "gtc_metadata",
+    "location": "gtc_location",
+    "blob": "gtc_pdf",
+    "blob_stale": "gtc_pdf",
+}
 
 DAY = 24 * 3600.0
 _EXTENSIONS = {DOCX: "docx", MARKDOWN: "md"}
@@ -214,6 +222,28 @@ class GtcCache:
             logger.warning("GTC blob cache cannot be listed: %s", exc)
         return sorted(found.values(), key=lambda s: (s.effective_date, s.gtc_id), reverse=True)
 
+    async def cached_summary(self, gtc_id: str) -> DocumentSummary | None:
+        """The newest cached version's description of this document (expired or not): how
+        the API describes a document while Smart Search is down."""
+        if self.blobs is None:
+            return None
+        newest: DocumentSummary | None = None
+        try:
+            async for info in self.blobs.list_prefix(f"{self.layout.gtc_prefix}{gtc_id}@"):
+                if not info.key.endswith(".json"):
+                    continue
+                try:
+                    summary = DocumentSummary.model_validate_json(await self.blobs.get(info.key))
+                except (ValidationError, BlobNotFoundError):
+                    continue
+                if summary.gtc_id == gtc_id and (
+                    newest is None or newest.effective_date < summary.effective_date
+                ):
+                    newest = summary
+        except BlobError as exc:
+            logger.warning("GTC blob cache cannot be listed: %s", exc)
+        return newest
+
     # -- administration ---------------------------------------------------------------------
 
     async def invalidate(self, gtc_id: str) -> Invalidation:
@@ -309,6 +339,7 @@ class GtcCache:
 
     def _count(self, layer: str, *, hit: bool) -> None:
         (self.metrics.cache_hits if hit else self.metrics.cache_misses).labels(layer).inc()
+        record_cache(_SERVICE_LAYERS[layer], hit=hit)
 
 
 def _fits(summary: DocumentSummary, request: SearchRequest) -> bool:

@@ -7,8 +7,11 @@
    clauses (cached in-process by content hash);
 3. the article's claims are extracted; for each, the most relevant clauses are retrieved with
    BM25 and the claim is decided deterministically (:mod:`compliance_assistant.engine.claims`);
+   claims that comparison cannot decide go to the configured model (:mod:`.judging`);
 4. every contradicted claim becomes a finding at the claim's span, with the clause as evidence
-   (document title, version, page, section and the exact sentence quoted).
+   (document title, version, page, section and the exact sentence quoted); every claim left
+   undecided becomes an ``info`` finding to verify by hand, plus a ``gtc_claims_undecided``
+   warning — so a check with open claims is never a plain ``pass``.
 
 It never reports ``pass`` for a check it could not make: no product, no document, or a source
 that is down with nothing cached gives ``not_run`` with the reason; documents served from an
@@ -40,6 +43,7 @@ from compliance_assistant.engine.document import Document, Span
 from compliance_assistant.engine.findings import (
     Evidence,
     FindingDraft,
+    Severity,
     Suggestion,
     finalise_findings,
 )
@@ -50,6 +54,7 @@ from compliance_assistant.gtc.cache import utc
 from compliance_assistant.gtc.clauses import extract_clauses
 from compliance_assistant.gtc.errors import GtcNotFound, GtcTransientError
 from compliance_assistant.gtc.index import Bm25Index
+from compliance_assistant.gtc.judging import ClaimReviewer, RankedCheck, SettledClaim
 from compliance_assistant.gtc.models import DocumentSummary, SearchFilters, SearchRequest, slug
 from compliance_assistant.gtc.products import names_product, search_query
 from compliance_assistant.gtc.retrieval import FetchedDocument, FoundDocuments, GtcRetriever
@@ -79,11 +84,14 @@ class GtcVerifier:
         search_limit: int = 5,
         max_documents: int = 3,
         language: str | None = None,
+        reviewer: ClaimReviewer | None = None,
     ) -> None:
         self.retriever = retriever
         self.search_limit = search_limit
         self.max_documents = max_documents
         self.language = language
+        # Without a model, undecided claims stay undecided (and are reported as such).
+        self.reviewer = reviewer or ClaimReviewer(None)
         self._clauses: OrderedDict[str, list[Clause]] = OrderedDict()
 
     @classmethod
@@ -123,12 +131,21 @@ class GtcVerifier:
             return GuidelineVerdict(
                 result=GuidelineResult.not_run(guideline, reason), warnings=tuple(warnings)
             )
-        checks = decide_claims(extract_claims(document.text), loaded)
+        ranked = decide_claims(extract_claims(document.text), loaded)
+        products = {item.fetched.summary.gtc_id: item.fetched.summary.product for item in loaded}
+        review = await self.reviewer.review(ranked, products)
+        checks = [settled.check for settled in review.settled]
         drafts = [
-            _draft(guideline, check, loaded)
-            for check in checks
-            if check.verdict is Verdict.CONTRADICTED
+            _draft(guideline, settled, loaded)
+            for settled in review.settled
+            if settled.check.verdict is Verdict.CONTRADICTED
         ]
+        drafts.extend(
+            _undecided_draft(guideline, settled.check, loaded)
+            for settled in review.settled
+            if settled.check.verdict is Verdict.UNDECIDED
+        )
+        warnings.extend(review.warnings)
         findings = finalise_findings(document, drafts)
         elapsed = round((time.perf_counter() - started) * 1000, 3)
         stale = [item.fetched.summary.gtc_id for item in loaded if item.fetched.stale]
@@ -141,10 +158,12 @@ class GtcVerifier:
                     details={"gtc_ids": stale},
                 )
             )
+        judged = [s.check for s in review.settled if s.judged]
         return GuidelineVerdict(
             result=GuidelineResult.from_findings(guideline, findings, duration_ms=elapsed),
             warnings=tuple(warnings),
-            gtc_documents=tuple(_document_entry(item, checks) for item in loaded),
+            usage=review.usage,
+            gtc_documents=tuple(_document_entry(item, checks, judged) for item in loaded),
         )
 
     # -- finding the documents --------------------------------------------------------------
@@ -203,7 +222,7 @@ class GtcVerifier:
             except (GtcTransientError, GtcNotFound) as exc:
                 failures.append(f"{summary.gtc_id}: {exc.message}")
                 continue
-            loaded.append(_Loaded(fetched, self._clauses_of(fetched)))
+            loaded.append(_Loaded(fetched, self.clauses_of(fetched)))
             warnings.extend(w for w in fetched.warnings if w not in warnings)
         if failures and loaded:
             warnings.append(
@@ -214,7 +233,9 @@ class GtcVerifier:
             )
         return loaded, warnings, failures
 
-    def _clauses_of(self, fetched: FetchedDocument) -> list[Clause]:
+    def clauses_of(self, fetched: FetchedDocument) -> list[Clause]:
+        """The document's clauses, kept in-process by content hash (CPU work: the API calls it
+        in a thread)."""
         digest = hashlib.sha256(fetched.file.content).hexdigest()
         key = f"{fetched.summary.gtc_id}:{digest}"
         clauses = self._clauses.get(key)
@@ -244,8 +265,9 @@ class _BoundChecker:
         )
 
 
-def decide_claims(claims: Sequence[Claim], documents: Sequence[_Loaded]) -> list[ClaimCheck]:
-    """Each claim against the facts of its most relevant clauses (BM25 over all clauses)."""
+def decide_claims(claims: Sequence[Claim], documents: Sequence[_Loaded]) -> list[RankedCheck]:
+    """Each claim against the facts of its most relevant clauses (BM25 over all clauses),
+    with those clauses (the candidates a model judges an open claim against)."""
     clauses = [clause for item in documents for clause in item.clauses]
     if not clauses or not claims:
         return []
@@ -254,26 +276,89 @@ def decide_claims(claims: Sequence[Claim], documents: Sequence[_Loaded]) -> list
     index = Bm25Index.build([f"{c.heading or ''} {c.text}" for c in clauses])
     checks = []
     for claim in claims:
-        ranked = index.top(f"{claim.sentence} {claim.text}", _CLAUSES_PER_CLAIM)
-        positions = [i for i, _ in ranked] or list(range(len(clauses)))
+        ranked = [i for i, _ in index.top(f"{claim.sentence} {claim.text}", _CLAUSES_PER_CLAIM)]
+        positions = ranked or list(range(len(clauses)))
         facts: list[Fact] = [
             fact.model_copy(update={"rank": rank})
             for rank, position in enumerate(positions)
             for fact in facts_by_clause[position]
         ]
-        checks.append(check_claim(claim, facts, contexts))
+        check = check_claim(claim, facts, contexts)
+        candidates = [clauses[i] for i in ranked]
+        if check.fact is not None and check.fact.clause not in candidates:
+            candidates.insert(0, check.fact.clause)
+        checks.append(RankedCheck(check, tuple(candidates)))
     return checks
 
 
-def _draft(guideline: Guideline, check: ClaimCheck, documents: Sequence[_Loaded]) -> FindingDraft:
+def _draft(
+    guideline: Guideline, settled: SettledClaim, documents: Sequence[_Loaded]
+) -> FindingDraft:
+    check = settled.check
     fact = check.fact
     assert fact is not None  # a contradiction always names its fact
-    loaded = next(
+    loaded = _loaded_of(fact, documents)
+    summary = loaded.fetched.summary
+    suggestion = None
+    if settled.suggestion:
+        suggestion = Suggestion(
+            replacement=settled.suggestion,
+            description=f"Suggested rewrite that agrees with the GTC ({fact.clause.label}).",
+        )
+    elif check.claim.quantity is not None and check.expected:
+        suggestion = Suggestion(
+            replacement=check.expected,
+            description=f"State what the GTC says ({fact.clause.label}).",
+        )
+    kind = f"llm.{check.claim.kind}" if settled.judged else check.claim.kind
+    return FindingDraft(
+        guideline_id=guideline.id,
+        rule_id=f"gtc.{kind}",
+        severity=guideline.effective_severity,
+        message=f"“{check.claim.text}” contradicts the {summary.product} GTC: {check.explanation}.",
+        explanation=f"{_capital(check.explanation)} ({_where(fact, loaded)})."
+        + (" Judged by the LLM; the quote is verified in the GTC." if settled.judged else ""),
+        span=Span(start=check.claim.start, end=check.claim.end),
+        suggestion=suggestion,
+        evidence=(_evidence(fact, loaded),),
+        source="gtc",
+        # A model's judgement is not a measured certainty: leave it unstated.
+        confidence=None if settled.judged else 1.0,
+    )
+
+
+def _undecided_draft(
+    guideline: Guideline, check: ClaimCheck, documents: Sequence[_Loaded]
+) -> FindingDraft:
+    """An open claim, shown where it is so a reviewer checks it by hand (never a pass)."""
+    fact = check.fact
+    loaded = _loaded_of(fact, documents) if fact is not None else None
+    product = loaded.fetched.summary.product if loaded is not None else "product's"
+    reason = check.explanation or "no clause could be compared with it"
+    where = f" ({_where(fact, loaded)})" if fact is not None and loaded is not None else ""
+    return FindingDraft(
+        guideline_id=guideline.id,
+        rule_id="gtc.undecided",
+        severity=Severity.INFO,
+        message=f"“{check.claim.text}” could not be checked against the {product} GTC; "
+        "verify it by hand.",
+        explanation=f"{_capital(reason)}{where}.",
+        span=Span(start=check.claim.start, end=check.claim.end),
+        evidence=(_evidence(fact, loaded),) if fact is not None and loaded is not None else (),
+        source="gtc",
+    )
+
+
+def _loaded_of(fact: Fact, documents: Sequence[_Loaded]) -> _Loaded:
+    return next(
         item for item in documents if item.fetched.summary.gtc_id == fact.clause.document_id
     )
+
+
+def _where(fact: Fact, loaded: _Loaded) -> str:
     summary = loaded.fetched.summary
     page = fact.page
-    where = ", ".join(
+    return ", ".join(
         part
         for part in (
             f"{summary.title} v{summary.version}",
@@ -282,34 +367,23 @@ def _draft(guideline: Guideline, check: ClaimCheck, documents: Sequence[_Loaded]
         )
         if part
     )
-    suggestion = None
-    if check.claim.quantity is not None and check.expected:
-        suggestion = Suggestion(
-            replacement=check.expected,
-            description=f"State what the GTC says ({fact.clause.label}).",
-        )
-    return FindingDraft(
-        guideline_id=guideline.id,
-        rule_id=f"gtc.{check.claim.kind}",
-        severity=guideline.effective_severity,
-        message=f"“{check.claim.text}” contradicts the {summary.product} GTC: {check.explanation}.",
-        explanation=f"{check.explanation[:1].upper()}{check.explanation[1:]} ({where}).",
-        span=Span(start=check.claim.start, end=check.claim.end),
-        suggestion=suggestion,
-        evidence=(
-            Evidence(
-                document_id=summary.gtc_id,
-                title=summary.title,
-                version=summary.version,
-                page=page,
-                section=fact.clause.section or fact.clause.heading,
-                quote=fact.quote,
-                stale=loaded.fetched.stale,
-            ),
-        ),
-        source="gtc",
-        confidence=1.0,
+
+
+def _evidence(fact: Fact, loaded: _Loaded) -> Evidence:
+    summary = loaded.fetched.summary
+    return Evidence(
+        document_id=summary.gtc_id,
+        title=summary.title,
+        version=summary.version,
+        page=fact.page,
+        section=fact.clause.section or fact.clause.heading,
+        quote=fact.quote,
+        stale=loaded.fetched.stale,
     )
+
+
+def _capital(text: str) -> str:
+    return f"{text[:1].upper()}{text[1:]}"
 
 
 def _latest_per_product(documents: Sequence[DocumentSummary]) -> tuple[DocumentSummary, ...]:
@@ -330,7 +404,9 @@ def _latest_per_product(documents: Sequence[DocumentSummary]) -> tuple[DocumentS
     return tuple(sorted(chosen.values(), key=lambda s: order[id(s)]))
 
 
-def _document_entry(item: _Loaded, checks: Sequence[ClaimCheck]) -> dict[str, Any]:
+def _document_entry(
+    item: _Loaded, checks: Sequence[ClaimCheck], judged: Sequence[ClaimCheck]
+) -> dict[str, Any]:
     summary = item.fetched.summary
     used = [c for c in checks if c.fact is not None and c.fact.clause.document_id == summary.gtc_id]
     return {
@@ -350,4 +426,8 @@ def _document_entry(item: _Loaded, checks: Sequence[ClaimCheck]) -> dict[str, An
             for verdict in Verdict
             if verdict is not Verdict.NOT_FOUND
         },
+        # Claims of this document the model decided (counted in "claims" too).
+        "llm_judged": sum(
+            1 for c in judged if c.fact is not None and c.fact.clause.document_id == summary.gtc_id
+        ),
     }

@@ -47,6 +47,7 @@ from compliance_assistant.gtc.models import (
     SearchRequest,
     SearchResponse,
 )
+from compliance_assistant.observability.tracing import SpanKind, traced
 from compliance_assistant.resilience.breaker import (
     BreakerOpenError,
     BreakerPolicy,
@@ -240,7 +241,12 @@ class SmartSearchClient:
         breaker.check()
         started = time.perf_counter()
         try:
-            response = await self._send(endpoint, method, path, json, timeout)
+            response = await traced(
+                f"smart_search.{operation}",
+                self._send(endpoint, method, path, json, timeout),
+                kind=SpanKind.CLIENT,
+                attributes={"smart_search.endpoint": endpoint.name},
+            )
         except GtcTransientError as exc:
             self._record(endpoint, operation, exc.code.lower(), started, transient=True)
             breaker.record_failure()

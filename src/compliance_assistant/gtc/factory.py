@@ -5,6 +5,10 @@
   ``redis.url`` is set), and the local library (``gtc.library_path``) as fallback;
 * only ``gtc.library_path``: the library alone (embedded mode);
 * neither: None — the pipeline reports gtc guidelines ``not_run`` with its default reason.
+
+With an LLM configured (``llm.provider``) and ``gtc.llm_judging`` on, the checker also gets a
+claim judge for the claims the deterministic comparison cannot decide; its verdicts are cached
+in the given cache (``llm.verdict_cache_ttl_seconds``).
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import redis.asyncio as aioredis
 
-from compliance_assistant.config import Settings
+from compliance_assistant.config import LlmProvider, Settings
 from compliance_assistant.engine.ports import Cache, Clock
 from compliance_assistant.gtc.cache import DAY, GtcCache
 from compliance_assistant.gtc.checker import GtcVerifier
@@ -25,6 +30,7 @@ from compliance_assistant.gtc.client import (
     SmartSearchTimeouts,
     create_http_client,
 )
+from compliance_assistant.gtc.judging import ClaimJudgePort, ClaimReviewer
 from compliance_assistant.gtc.library import GtcLibrary
 from compliance_assistant.gtc.metrics import GtcMetrics, default_metrics
 from compliance_assistant.gtc.retrieval import GtcRetriever
@@ -39,6 +45,9 @@ from compliance_assistant.resilience.token_bucket import (
 from compliance_assistant.storage.blob import BlobLayout, BlobStore
 from compliance_assistant.storage.cache import redis_client
 
+if TYPE_CHECKING:
+    from compliance_assistant.llm.claim_judge import ClaimJudge
+
 
 @dataclass
 class GtcServices:
@@ -51,8 +60,11 @@ class GtcServices:
     library: GtcLibrary | None = None
     _http: httpx.AsyncClient | None = None
     _redis: aioredis.Redis | None = None
+    _claim_judge: ClaimJudge | None = None
 
     async def aclose(self) -> None:
+        if self._claim_judge is not None:
+            await self._claim_judge.aclose()
         if self._http is not None:
             await self._http.aclose()
         if self._redis is not None:
@@ -79,7 +91,12 @@ def build_gtc_services(
     if config.smart_search_url is None:
         if library is None:
             return None
-        return GtcServices(checker=_verifier(GtcRetriever(library), settings), library=library)
+        judge = _claim_judge(settings, clock, sleep)
+        return GtcServices(
+            checker=_verifier(GtcRetriever(library), settings, judge, cache),
+            library=library,
+            _claim_judge=judge,
+        )
     timeouts = SmartSearchTimeouts(
         search=config.search_timeout_seconds,
         download=config.download_timeout_seconds,
@@ -149,17 +166,42 @@ def build_gtc_services(
         metrics=metrics,
     )
     retriever = GtcRetriever(client, cache=gtc_cache, fallback=library)
+    judge = _claim_judge(settings, clock, sleep)
     return GtcServices(
-        checker=_verifier(retriever, settings),
+        checker=_verifier(retriever, settings, judge, cache),
         cache=gtc_cache,
         client=client,
         library=library,
         _http=owned_http,
         _redis=owned_redis,
+        _claim_judge=judge,
     )
 
 
-def _verifier(retriever: GtcRetriever, settings: Settings) -> GtcVerifier:
+def _claim_judge(settings: Settings, clock: Clock, sleep: Sleep) -> ClaimJudge | None:
+    if not settings.gtc.llm_judging or settings.llm.provider is LlmProvider.NONE:
+        return None
+    # The model SDKs take a second to import; runs without an LLM never pay for them.
+    from compliance_assistant.llm.claim_judge import create_claim_judge
+
+    return create_claim_judge(settings.llm, redis_url=settings.redis.url, clock=clock, sleep=sleep)
+
+
+def _verifier(
+    retriever: GtcRetriever,
+    settings: Settings,
+    judge: ClaimJudgePort | None = None,
+    cache: Cache | None = None,
+) -> GtcVerifier:
+    reviewer = ClaimReviewer(
+        judge,
+        cache=cache,
+        cache_ttl_seconds=settings.llm.verdict_cache_ttl_seconds,
+        max_claims=settings.gtc.llm_max_claims,
+    )
     return GtcVerifier(
-        retriever, search_limit=settings.gtc.search_limit, max_documents=settings.gtc.max_documents
+        retriever,
+        search_limit=settings.gtc.search_limit,
+        max_documents=settings.gtc.max_documents,
+        reviewer=reviewer,
     )

@@ -16,7 +16,12 @@ from dataclasses import dataclass, field
 from compliance_assistant.engine.result import ResultWarning
 from compliance_assistant.gtc.cache import GtcCache
 from compliance_assistant.gtc.errors import GtcNotFound, GtcTransientError
-from compliance_assistant.gtc.models import DocumentSummary, GtcFile, SearchRequest
+from compliance_assistant.gtc.models import (
+    DocumentSummary,
+    GtcFile,
+    SearchRequest,
+    SearchResponse,
+)
 from compliance_assistant.gtc.source import GtcSource
 
 logger = logging.getLogger(__name__)
@@ -32,6 +37,15 @@ class FoundDocuments:
     degraded: bool = False
     warnings: tuple[ResultWarning, ...] = ()
     unavailable: str | None = None
+
+
+@dataclass(frozen=True)
+class Searched:
+    """Search results with their origin; ``degraded`` when the source was down."""
+
+    response: SearchResponse
+    origin: str
+    degraded: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,6 +65,23 @@ class GtcRetriever:
         self.source = source
         self.cache = cache
         self.fallback = fallback
+
+    async def search(self, tenant_id: str, request: SearchRequest) -> Searched:
+        """Ranked search results (the API's search): fresh cached results → the source → the
+        fallback library when the source is unavailable; else the transient error."""
+        if self.cache is not None:
+            cached = await self.cache.get_search(tenant_id, request)
+            if cached is not None:
+                return Searched(cached, origin="cache")
+        try:
+            response = await self.source.search(request)
+        except GtcTransientError:
+            if self.fallback is None:
+                raise
+            return Searched(await self.fallback.search(request), self.fallback.name, degraded=True)
+        if self.cache is not None:
+            await self.cache.put_search(tenant_id, request, response)
+        return Searched(response, origin=self.source.name)
 
     async def find(self, tenant_id: str, request: SearchRequest) -> FoundDocuments:
         if self.cache is not None:

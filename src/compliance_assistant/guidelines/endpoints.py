@@ -7,8 +7,14 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 
-from compliance_assistant.api.deps import CurrentPrincipal, GuidelineEditor, Services
-from compliance_assistant.api.errors import ERROR_RESPONSES
+from compliance_assistant.api.deps import (
+    CorrelationId,
+    CurrentPrincipal,
+    GuidelineEditor,
+    Services,
+)
+from compliance_assistant.api.errors import error_responses
+from compliance_assistant.audit import log as audit
 from compliance_assistant.errors import InputError, UnsupportedFormatError
 from compliance_assistant.guidelines.schemas import (
     CreateSetJson,
@@ -20,7 +26,7 @@ from compliance_assistant.guidelines.schemas import (
 )
 from compliance_assistant.guidelines.service import guideline_set_service
 
-router = APIRouter(prefix="/guideline-sets", tags=["guideline sets"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/guideline-sets", tags=["guideline sets"])
 _YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain")
 _CREATE_BODY = {
     "requestBody": {
@@ -33,7 +39,7 @@ _CREATE_BODY = {
 }
 
 
-@router.get("", response_model=SetList)
+@router.get("", response_model=SetList, responses=error_responses(401, 403, 429))
 async def list_sets(ctx: Services, principal: CurrentPrincipal) -> SetList:
     """Shipped sets (read-only, every tenant) and the latest version of your own sets."""
     async with ctx.database.read_session() as session:
@@ -41,7 +47,9 @@ async def list_sets(ctx: Services, principal: CurrentPrincipal) -> SetList:
     return SetList(items=[SetVersionView.of(r) for r in found])
 
 
-@router.get("/{set_id}", response_model=SetVersions)
+@router.get(
+    "/{set_id}", response_model=SetVersions, responses=error_responses(400, 401, 403, 404, 429)
+)
 async def get_set(set_id: str, ctx: Services, principal: CurrentPrincipal) -> SetVersions:
     """Every version of a set, oldest first (one for a shipped set)."""
     async with ctx.database.read_session() as session:
@@ -56,8 +64,16 @@ async def get_set(set_id: str, ctx: Services, principal: CurrentPrincipal) -> Se
     )
 
 
-@router.post("", status_code=201, response_model=SetVersionView, openapi_extra=_CREATE_BODY)
-async def create_set(request: Request, ctx: Services, principal: GuidelineEditor) -> SetVersionView:
+@router.post(
+    "",
+    status_code=201,
+    response_model=SetVersionView,
+    openapi_extra=_CREATE_BODY,
+    responses=error_responses(400, 401, 403, 409, 413, 415, 422, 429),
+)
+async def create_set(
+    request: Request, ctx: Services, principal: GuidelineEditor, correlation_id: CorrelationId
+) -> SetVersionView:
     """Store a new version of one of your sets from its YAML (the next version number is
     assigned). Invalid YAML is a 422 whose message and details name the line."""
     yaml_text = await _yaml_body(request)
@@ -69,6 +85,15 @@ async def create_set(request: Request, ctx: Services, principal: GuidelineEditor
             yaml_text=yaml_text,
             created_by=principal.actor,
             now=datetime.now(UTC),
+            limits=ctx.settings.limits,
+        )
+        audit.record(
+            session,
+            tenant_id=principal.tenant_id,
+            actor=principal.actor,
+            action=audit.GUIDELINE_SET_CREATED,
+            target=f"{created.id}@{created.version}",
+            correlation_id=correlation_id,
         )
     return SetVersionView.of(created, with_yaml=True)
 
@@ -95,15 +120,19 @@ async def _yaml_body(request: Request) -> str:
         raise InputError("The guideline set must be UTF-8 text.") from None
 
 
-@router.post("/{set_id}/test", response_model=TestReportView)
+@router.post(
+    "/{set_id}/test",
+    response_model=TestReportView,
+    responses=error_responses(400, 401, 403, 404, 413, 422, 429),
+)
 async def run_set_examples(
     set_id: str,
     ctx: Services,
-    principal: CurrentPrincipal,
+    principal: GuidelineEditor,
     body: TestRequest | None = None,
 ) -> TestReportView:
-    """Run the set's examples as tests: violations must be flagged, compliant texts not.
-    Examples of guidelines that need a service (llm, gtc) are reported ``not_run``."""
+    """Run the set's examples as tests (admin): violations must be flagged, compliant texts
+    not. Examples of guidelines that need a service (llm, gtc) are reported ``not_run``."""
     request = body or TestRequest()
     async with ctx.database.read_session() as session:
         resolved = await guideline_set_service.resolve(

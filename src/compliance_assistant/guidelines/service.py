@@ -30,11 +30,12 @@ from compliance_assistant.checks.errors import (
     GuidelineSetNotFoundError,
     ReadOnlyGuidelineSetError,
 )
+from compliance_assistant.config import LimitsSettings
 from compliance_assistant.engine.errors import DefinitionError
 from compliance_assistant.engine.examples import ExamplesReport, run_examples
 from compliance_assistant.engine.guidelines import GuidelineSet, parse_guideline_set
 from compliance_assistant.engine.plan import CheckPlan, build_plan
-from compliance_assistant.errors import DefinitionInputError, InputError
+from compliance_assistant.errors import DefinitionInputError, InputError, TooLargeError
 from compliance_assistant.storage.db import GuidelineSetRecord, guideline_sets
 
 
@@ -179,13 +180,24 @@ class GuidelineSetService:
         yaml_text: str,
         created_by: str,
         now: datetime,
+        limits: LimitsSettings | None = None,
     ) -> ResolvedSet:
         """Validate the YAML (errors name the line), compile its rules, store it as the set's
-        next version. The ``version`` written in the YAML is replaced by the assigned one."""
+        next version. The ``version`` written in the YAML is replaced by the assigned one.
+        The set's size is checked against ``limits`` (the defaults when None)."""
+        bounds = limits or LimitsSettings()
+        size = len(yaml_text.encode("utf-8"))
+        if size > bounds.max_guideline_set_bytes:
+            raise TooLargeError(
+                f"The guideline set is {size:,} bytes, more than the limit of "
+                f"{bounds.max_guideline_set_bytes:,}; split it into several sets.",
+                details={"bytes": size, "limit_bytes": bounds.max_guideline_set_bytes},
+            )
         try:
             parsed = parse_guideline_set(yaml_text, source="guideline-set.yaml")
         except DefinitionError as exc:
             raise definition_error(exc) from None
+        _check_set_size(parsed, bounds)
         if parsed.id in self.shipped(catalog):
             raise ReadOnlyGuidelineSetError(
                 f"'{parsed.id}' is a shipped guideline set and cannot be changed; give your "
@@ -223,6 +235,21 @@ class GuidelineSetService:
                 details={"unknown": unknown, "known": sorted(known)},
             )
         return await asyncio.to_thread(run_examples, plan, guideline_ids=list(guideline_ids))
+
+
+def _check_set_size(guideline_set: GuidelineSet, limits: LimitsSettings) -> None:
+    guidelines = len(guideline_set.guidelines)
+    rules = sum(len(g.rules) + len(g.inline_rules) for g in guideline_set.guidelines)
+    for count, limit, what in (
+        (guidelines, limits.max_guidelines_per_set, "guidelines"),
+        (rules, limits.max_rules_per_set, "rules"),
+    ):
+        if count > limit:
+            raise DefinitionInputError(
+                f"The guideline set has {count:,} {what}, more than the limit of {limit:,}; "
+                "split it into several sets.",
+                details={what: count, "limit": limit},
+            )
 
 
 def _resolved(record: GuidelineSetRecord) -> ResolvedSet:

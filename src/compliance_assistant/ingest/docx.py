@@ -24,7 +24,7 @@ from docx.parts.document import DocumentPart
 from lxml import etree
 
 from compliance_assistant.engine.document import BlockKind, Document, DocumentBuilder
-from compliance_assistant.errors import CorruptFileError, TooLargeError
+from compliance_assistant.errors import CorruptFileError
 from compliance_assistant.ingest.sniff import OLE_MAGIC, raise_for_ole
 from compliance_assistant.ingest.styles import style_kind
 from compliance_assistant.ingest.wordml import (
@@ -38,21 +38,11 @@ from compliance_assistant.ingest.wordml import (
     visible_text,
     w,
 )
-
-# A real .docx has a few dozen parts; thousands mean a crafted archive.
-MAX_PACKAGE_MEMBERS = 10_000
-MAIN_PART = "word/document.xml"
+from compliance_assistant.ingest.zip_safety import NOT_A_PACKAGE, check_package
 
 # Parser for the parts python-docx does not load: no entity expansion, no network, no
 # unbounded trees (the zip size cap already bounds the input).
 _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-
-_NOT_A_PACKAGE = (
-    "The file is corrupt or not a valid Word document: a .docx file is a ZIP package, and this "
-    "one {what}. "
-    "It may be damaged, incompletely downloaded or have the wrong extension; open it in Word, "
-    "save it again as .docx and upload the new file."
-)
 
 
 def ingest_docx(
@@ -61,10 +51,12 @@ def ingest_docx(
     """Read a .docx package into a Document (see the module docstring for block order).
 
     ``max_unpacked_bytes`` caps the sum of the declared uncompressed sizes of the package's
-    members, checked before anything is decompressed. Raises :class:`ProtectedFileError` for an
+    members, checked before anything is decompressed; zip and XML bombs are refused before
+    python-docx reads the package (:mod:`.zip_safety`). Raises :class:`ProtectedFileError` for an
     encrypted document, :class:`UnsupportedFormatError` for a legacy .doc,
     :class:`CorruptFileError` for anything that is not a readable Word package, and
-    :class:`TooLargeError` for a package that unpacks beyond the cap. The Document may have no
+    :class:`TooLargeError` for a package that unpacks beyond the cap, and
+    :class:`~.zip_safety.RejectedFileError` for a bomb. The Document may have no
     blocks; callers decide whether that is an error.
     """
     if data.startswith(OLE_MAGIC):
@@ -83,7 +75,7 @@ def ingest_docx(
         }
     except etree.XMLSyntaxError as exc:
         raise CorruptFileError(
-            _NOT_A_PACKAGE.format(what=f"contains broken XML ({exc.msg})")
+            NOT_A_PACKAGE.format(what=f"contains broken XML ({exc.msg})")
         ) from None
     except (
         PackageNotFoundError,
@@ -98,7 +90,7 @@ def ingest_docx(
         EOFError,
     ) as exc:
         raise CorruptFileError(
-            _NOT_A_PACKAGE.format(what=f"could not be read ({type(exc).__name__})")
+            NOT_A_PACKAGE.format(what=f"could not be read ({type(exc).__name__})")
         ) from None
 
     builder = DocumentBuilder(source_format="docx", source_name=source_name)
@@ -119,36 +111,6 @@ def ingest_docx(
                     style=styles.resolve(child_value(paragraph.find(W_PPR), "pStyle")).name,
                 )
     return builder.build()
-
-
-def check_package(data: bytes, *, max_unpacked_bytes: int) -> None:
-    """Reject a non-ZIP, a ZIP without the main document part, or a likely zip bomb.
-
-    Only the central directory is read. The declared sizes can be trusted as a cap because
-    :mod:`zipfile` never returns more than a member's declared size when reading it.
-    """
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except zipfile.BadZipFile:
-        raise CorruptFileError(_NOT_A_PACKAGE.format(what="is not a ZIP archive")) from None
-    if len(members) > MAX_PACKAGE_MEMBERS:
-        raise CorruptFileError(
-            _NOT_A_PACKAGE.format(
-                what=f"holds {len(members):,} parts, far more than any Word document"
-            )
-        ) from None
-    unpacked = sum(member.file_size for member in members)
-    if unpacked > max_unpacked_bytes:
-        raise TooLargeError(
-            f"The Word document unpacks to {unpacked:,} bytes, more than the limit of "
-            f"{max_unpacked_bytes:,} bytes. Remove large images or embedded files, or split the "
-            "document, and try again."
-        )
-    if MAIN_PART not in {member.filename for member in members}:
-        raise CorruptFileError(
-            _NOT_A_PACKAGE.format(what=f"has no main document part ({MAIN_PART})")
-        )
 
 
 def _add_paragraph(

@@ -27,6 +27,7 @@ from compliance_assistant.llm.injection import (
     screen_document,
 )
 from compliance_assistant.observability import metrics
+from compliance_assistant.observability.tracing import traced
 from compliance_assistant.pipeline.aggregate import build_result
 from compliance_assistant.pipeline.context import RunContext
 from compliance_assistant.pipeline.state import BranchSpec, CheckState, dump_verdict, load_verdict
@@ -161,7 +162,11 @@ async def _guarded(branch: BranchSpec, context: RunContext, decide: Decide) -> d
         started = clock.monotonic()
         try:
             async with asyncio.timeout(seconds) as deadline:
-                verdict = await decide(context, guideline)
+                verdict = await traced(
+                    "guideline",
+                    decide(context, guideline),
+                    attributes={"guideline.id": guideline.id, "guideline.kind": branch["kind"]},
+                )
         except CheckUnavailableError as exc:
             verdict = GuidelineVerdict(result=GuidelineResult.not_run(guideline, str(exc)))
         except TimeoutError:

@@ -40,6 +40,7 @@ async def cached_verdict(
         metrics.LLM_VERDICT_CACHE.labels("error").inc()
         logger.warning("verdict cache read failed: %s", exc)
         return None
+    metrics.record_cache("verdict", hit=raw is not None)
     if raw is None:
         metrics.LLM_VERDICT_CACHE.labels("miss").inc()
         return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from azure.core.exceptions import (
     AzureError,
@@ -53,19 +54,27 @@ class AzureBlobStore:
         self._container_ready = False
 
     @classmethod
-    def from_connection_string(cls, connection_string: str, container: str) -> AzureBlobStore:
-        return cls(BlobServiceClient.from_connection_string(connection_string), container)
+    def from_connection_string(
+        cls, connection_string: str, container: str, **options: Any
+    ) -> AzureBlobStore:
+        service = BlobServiceClient.from_connection_string(connection_string, **options)
+        return cls(service, container)
 
     @classmethod
     def from_settings(cls, settings: BlobSettings) -> AzureBlobStore:
         if settings.azure_connection_string is not None:
             return cls.from_connection_string(
-                settings.azure_connection_string.get_secret_value(), settings.azure_container
+                settings.azure_connection_string.get_secret_value(),
+                settings.azure_container,
+                **settings.azure_client_options(),
             )
         if settings.azure_account_url is None:
             raise ValueError("blob.azure_connection_string or blob.azure_account_url is needed")
         # An account URL carries its SAS token in the query string.
-        return cls(BlobServiceClient(str(settings.azure_account_url)), settings.azure_container)
+        return cls(
+            BlobServiceClient(str(settings.azure_account_url), **settings.azure_client_options()),
+            settings.azure_container,
+        )
 
     async def _ready(self) -> ContainerClient:
         if not self._container_ready:

@@ -145,7 +145,7 @@ class _RedisSubscription:
 
 
 async def _close(pubsub: PubSub) -> None:
-    await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
+    await pubsub.aclose()
 
 
 class RedisEventBus:

@@ -21,6 +21,7 @@ from compliance_assistant.admin.tasks import run_retention
 from compliance_assistant.checks.context import ServiceContext
 from compliance_assistant.checks.execution import ExecutionDeps, now
 from compliance_assistant.checks.tasks import run_check_job
+from compliance_assistant.observability.tracing import attached, current_carrier
 from compliance_assistant.storage.db import jobs
 from compliance_assistant.worker.runtime import worker_name
 from compliance_assistant.worker.sweep import sweep_forever
@@ -34,13 +35,14 @@ class InProcessQueue:
     """``JobQueue`` over an ``asyncio.Queue`` with ``concurrency`` consumer tasks.
 
     ``runner(tenant_id, job_id, delivery_id)`` runs one delivery; a job id already waiting is
-    not queued twice.
+    not queued twice. The enqueuer's trace context travels with the item and is current
+    while the delivery runs.
     """
 
     def __init__(self, runner: Runner, *, concurrency: int) -> None:
         self._runner = runner
         self._concurrency = concurrency
-        self._queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[str, str, dict[str, str]]] = asyncio.Queue()
         self._waiting: set[str] = set()
         self._consumers: list[asyncio.Task[None]] = []
         self._busy: set[asyncio.Task[Any]] = set()
@@ -51,7 +53,7 @@ class InProcessQueue:
         if job_id in self._waiting:
             return
         self._waiting.add(job_id)
-        self._queue.put_nowait((tenant_id, job_id))
+        self._queue.put_nowait((tenant_id, job_id, current_carrier()))
 
     async def enqueue_in(self, session: AsyncSession, tenant_id: str, job_id: str) -> bool:
         del session, tenant_id, job_id  # memory cannot join a database transaction
@@ -97,12 +99,13 @@ class InProcessQueue:
         current = asyncio.current_task()
         assert current is not None
         while not self._stopping:
-            tenant_id, job_id = await self._queue.get()
+            tenant_id, job_id, trace_context = await self._queue.get()
             self._waiting.discard(job_id)
             self._deliveries += 1
             self._busy.add(current)
             try:
-                await self._runner(tenant_id, job_id, f"emb-{self._deliveries}")
+                with attached(trace_context):
+                    await self._runner(tenant_id, job_id, f"emb-{self._deliveries}")
             except asyncio.CancelledError:
                 raise
             except Exception:  # one broken delivery must not stop the consumer

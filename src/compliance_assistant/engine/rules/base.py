@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, ClassVar, Literal, NamedTuple
 
 import regex
 
+from compliance_assistant.engine.errors import DefinitionError
+from compliance_assistant.engine.rules.patterns import PatternTimeoutError, compile_pattern
 from compliance_assistant.engine.vale.scopes import Scope
 
 if TYPE_CHECKING:
@@ -239,9 +241,11 @@ def suggestions_for(action: Action, matched: str) -> list[str]:
 def _edit(params: Sequence[str], matched: str) -> str | None:
     operation, rest = params[0], params[1:]
     if operation == "regex" and len(rest) == 2:
+        # A user's pattern: the same safety check and timeout as every rule pattern.
         try:
-            return regex.sub(rest[0], _go_replacement(rest[1]), matched)
-        except regex.error:
+            pattern = compile_pattern(rest[0])
+            return pattern.sub(_go_replacement(rest[1]), matched)
+        except (DefinitionError, PatternTimeoutError, regex.error):
             return None
     if operation in {"trim", "trim_left", "trim_right", "truncate"} and len(rest) == 1:
         chars = rest[0]

@@ -11,6 +11,7 @@ import regex
 from compliance_assistant.engine.rules.base import Action, Hit, Rule, format_message
 from compliance_assistant.engine.rules.casing import (
     WORD_PATTERN,
+    find_words,
     go_title,
     to_sentence_case,
     to_title,
@@ -145,11 +146,14 @@ def _conforms(
 ) -> bool:
     """Share of words already in the expected case (or excepted) reaches ``threshold``."""
     source = WORD_PATTERN if excepted is None else excepted.pattern + "|" + WORD_PATTERN
-    words = compile_pattern(source)
-    wanted = [m.group() for m in words.finditer(expected)]
+    wanted = find_words(source, expected)
     count = total = 0
-    for index, word in enumerate(m.group() for m in words.finditer(text)):
-        conforming = index >= len(wanted) or word == wanted[index] or _found(excepted, word)
+    for index, word in enumerate(find_words(source, text)):
+        conforming = (
+            index >= len(wanted)
+            or word == wanted[index]
+            or (excepted is not None and _found(excepted, word))
+        )
         if conforming or (title and word == word.upper()):
             count += 1
         elif not title and index == 0 and word != go_title(word.lower()):

@@ -9,9 +9,11 @@ left untouched (such as a list label "a.").
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import regex
 
+from compliance_assistant.engine.errors import DefinitionError
 from compliance_assistant.engine.rules.patterns import compile_pattern
 
 SMALL_WORDS = frozenset(
@@ -82,6 +84,24 @@ _SANITIZE = str.maketrans(
     {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u2013": "-", "\u2014": "-"}
 )
 WORD_PATTERN = r"[\p{N}\p{L}*]+[^\s]*"
+# The engine's own word pattern runs on every unit of a capitalization rule: compiled here,
+# without the timeout guard that user-authored patterns get (it is linear: a run of letters
+# then of non-spaces, which always matches once started, so it never backtracks).
+_WORDS = {
+    WORD_PATTERN: regex.compile(WORD_PATTERN),
+    "(?i)" + WORD_PATTERN: regex.compile("(?i)" + WORD_PATTERN),
+}
+
+
+def find_words(source: str, text: str) -> list[str]:
+    """Every match of ``source`` in ``text`` (the word pattern, possibly with vocabulary
+    alternatives before it), as strings."""
+    compiled = _WORDS.get(source) or compile_pattern(source)
+    if compiled.groups == 0:
+        words: list[str] = compiled.findall(text)
+        return words
+    return [m.group() for m in compiled.finditer(text)]
+
 
 Indicator = Callable[[str, int], bool]
 
@@ -103,10 +123,15 @@ def _in_vocab(vocab: Sequence[str], word: str, *, fold: bool) -> str:
     return ""
 
 
+@lru_cache(maxsize=4096)
 def _safe(term: str) -> regex.Pattern[str] | None:
+    """A vocabulary term or prefix as a pattern, with the user-pattern guards (static
+    backtracking check, match timeout); None when it is not a usable pattern (invalid or
+    unsafe), so it is only compared as a word. Cached, refusals included, since it is asked
+    for every word."""
     try:
         return compile_pattern(term)
-    except ValueError:
+    except DefinitionError:
         return None
 
 
@@ -164,10 +189,10 @@ def to_sentence_case(
     pattern = WORD_PATTERN
     if vocab:
         pattern = r"\b(?:" + "|".join(vocab) + r")\b|" + pattern
-    tokens = [m.group() for m in compile_pattern("(?i)" + pattern).finditer(body)]
+    tokens = find_words("(?i)" + pattern, body)
     made: list[str] = []
     for index, token in enumerate(tokens):
-        kept = _in_vocab(vocab, token, fold=False)
+        kept = _in_vocab(vocab, token, fold=False) if vocab else ""
         if kept:
             made.append(kept)
         elif index == 0 or (indicator is not None and indicator(tokens[index - 1], index - 1)):

@@ -14,6 +14,7 @@ import regex
 from compliance_assistant.engine.rules.base import Hit, Rule
 from compliance_assistant.engine.rules.existence import _exceptions
 from compliance_assistant.engine.rules.fields import Fields
+from compliance_assistant.engine.rules.literals import LiteralFilter, literal_filter
 from compliance_assistant.engine.rules.patterns import IGNORE_CASE, compile_pattern
 from compliance_assistant.engine.rules.state import DocumentState
 from compliance_assistant.engine.vale.units import Unit
@@ -37,11 +38,15 @@ class Conditional(Rule):
     first: regex.Pattern[str]
     second: regex.Pattern[str]
     exceptions: regex.Pattern[str] | None = None
+    # Pre-checks: literals every match of ``first`` / ``second`` contains (see literals.py).
+    first_literals: LiteralFilter | None = None
+    second_literals: LiteralFilter | None = None
 
     @classmethod
     def compile(cls, fields: Fields, common: dict[str, Any]) -> Self:
         flag = IGNORE_CASE if fields.boolean("ignorecase", False) else ""
         patterns = {}
+        filters = {}
         for key in ("first", "second"):
             value = fields.string(key)
             if not value:
@@ -49,33 +54,46 @@ class Conditional(Rule):
             patterns[key] = compile_pattern(
                 flag + value, source=fields.source, line=fields.line(key), key=key
             )
+            filters[key] = literal_filter(flag + value, ignorecase=False)
         return cls(
             **common,
             first=patterns["first"],
             second=patterns["second"],
             vocab=fields.boolean("vocab", True),
             exceptions=_exceptions(fields),
+            first_literals=filters["first"],
+            second_literals=filters["second"],
         )
 
     def check(self, unit: Unit, state: DocumentState) -> list[Hit]:
         text = unit.text
         defined: set[str] = state.memory.setdefault(self.name, set())
-        for match in self.second.finditer(text):
-            captures = [g for g in match.groups() if g] if self.second.groups else []
-            if self.second.groups:
-                defined.update(captures)
-            elif match.group():
-                defined.add(_PRESENT)
+        self._define(text, defined)
+        if _PRESENT in defined:
+            # ``second`` (without captures) was found: no match of ``first`` is reported.
+            return []
+        if self.first_literals is not None and not self.first_literals.may_match(text):
+            return []
         hits: list[Hit] = []
-        for match in self.first.finditer(text):
-            start, end = match.span()
+        for start, end in state.match_spans(self.first, text):
             observed = text[start:end]
-            if start == end or observed in defined or _PRESENT in defined:
+            if start == end or observed in defined:
                 continue
             if state.excepted(observed, self.exceptions, self.vocab):
                 continue
             hits.append(self.hit(start, end, text))
         return hits
+
+    def _define(self, text: str, defined: set[str]) -> None:
+        """Remember what ``second`` defines in ``text``: its captures, or that it is present."""
+        if self.second_literals is not None and not self.second_literals.may_match(text):
+            return
+        if self.second.groups:
+            for match in self.second.finditer(text):
+                defined.update(g for g in match.groups() if g)
+        # Without captures only presence counts: the first non-empty match settles it.
+        elif _PRESENT not in defined and any(m.group() for m in self.second.finditer(text)):
+            defined.add(_PRESENT)
 
 
 # Marker for "second matched" when it has no capture group to name the defined term.

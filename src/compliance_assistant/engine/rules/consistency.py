@@ -9,6 +9,7 @@ import regex
 
 from compliance_assistant.engine.rules.base import Hit, Rule
 from compliance_assistant.engine.rules.fields import Fields
+from compliance_assistant.engine.rules.literals import LiteralFilter, literal_filter
 from compliance_assistant.engine.rules.patterns import build_pattern, compile_pattern
 from compliance_assistant.engine.rules.state import DocumentState
 from compliance_assistant.engine.vale.units import Unit
@@ -27,6 +28,8 @@ class Consistency(Rule):
     keys: ClassVar[frozenset[str]] = frozenset({"either", "ignorecase", "nonword"})
 
     pairs: tuple[regex.Pattern[str], ...]
+    # Per pair, literals every match of either variant contains (None: no pre-check).
+    filters: tuple[LiteralFilter | None, ...] = ()
 
     @classmethod
     def compile(cls, fields: Fields, common: dict[str, Any]) -> Self:
@@ -34,6 +37,7 @@ class Consistency(Rule):
         if not either:
             raise fields.error("either", "a consistency rule needs an 'either' mapping")
         pairs = []
+        filters = []
         for first, second in either.items():
             source = build_pattern(
                 tokens=[f"(?P<v1>{first})|(?P<v2>{second})"],
@@ -45,12 +49,16 @@ class Consistency(Rule):
                     source, source=fields.source, line=fields.line("either"), key="either"
                 )
             )
-        return cls(**common, vocab=False, pairs=tuple(pairs))
+            filters.append(literal_filter(source, ignorecase=False))
+        return cls(**common, vocab=False, pairs=tuple(pairs), filters=tuple(filters))
 
     def check(self, unit: Unit, state: DocumentState) -> list[Hit]:
         seen: set[tuple[int, int]] = state.memory.setdefault(self.name, set())
         hits: list[Hit] = []
         for index, pattern in enumerate(self.pairs):
+            literals = self.filters[index] if index < len(self.filters) else None
+            if literals is not None and not literals.may_match(unit.text):
+                continue
             last: tuple[int, int] | None = None
             for match in pattern.finditer(unit.text):
                 variant = 1 if match.group("v1") is not None else 2

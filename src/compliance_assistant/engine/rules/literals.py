@@ -30,6 +30,8 @@ except ImportError:  # pragma: no cover - a future Python without these modules
 # nested sets, Unicode properties, branch reset, named lists, version/reverse flags, fuzzy
 # matching. A pattern containing any of these gets no filter.
 _REGEX_ONLY = ("[[", "\\p", "\\P", "(?|", "\\L<", "(?r", "(?V", "(?f", "{e", "\\X", "\\G")
+# A literal shorter than this is too common to skip anything ("a", "on") — unless it holds a
+# character that is rare in prose ("%", "€", "#"): then it is short but still selective.
 _MIN_LENGTH = 3
 # ``(?m)``-style flags: ``regex`` accepts them anywhere, ``re`` only at the start.
 _GLOBAL_FLAGS = re.compile(r"(?<!\\)\(\?([aiLmsux]+)\)")
@@ -43,8 +45,25 @@ class LiteralFilter:
     folded: bool
 
     def may_match(self, text: str) -> bool:
-        haystack = text.casefold() if self.folded else text
-        return any(literal in haystack for literal in self.literals)
+        haystack = casefolded(text) if self.folded else text
+        # map() over the bound method runs in C: cheaper than any() on a generator.
+        return any(map(haystack.__contains__, self.literals))
+
+
+# The last text case-folded, with its folding: rules run unit by unit, so every filtered rule
+# asks for the same unit's folding in turn. One tuple, replaced whole, so that threads running
+# checks concurrently never see a text paired with another text's folding.
+_last_folded: list[tuple[str, str]] = [("", "")]
+
+
+def casefolded(text: str) -> str:
+    """``text.casefold()``, computed once for consecutive calls with the same text."""
+    last = _last_folded[0]
+    if last[0] is text:
+        return last[1]
+    folded = text.casefold()
+    _last_folded[0] = (text, folded)
+    return folded
 
 
 def literal_filter(pattern: str, *, ignorecase: bool) -> LiteralFilter | None:
@@ -68,9 +87,30 @@ def literal_filter(pattern: str, *, ignorecase: bool) -> LiteralFilter | None:
         return None
     folded = ignorecase or analysis.ignorecase or bool(tree.state.flags & re.IGNORECASE)
     literals = tuple(sorted({s.casefold() if folded else s for s in required}))
-    if not literals or min(len(s) for s in literals) < _MIN_LENGTH:
+    if not literals or not all(_selective(s) for s in literals):
         return None
     return LiteralFilter(literals=literals, folded=folded)
+
+
+def _selective(literal: str) -> bool:
+    """Whether a literal is rare enough in prose for the check to skip texts."""
+    if len(literal) >= _MIN_LENGTH:
+        return True
+    return any(not (c.isalnum() or c.isspace() or c in _COMMON) for c in literal)
+
+
+# Punctuation of ordinary prose: a short literal made of it and letters skips nothing.
+_COMMON = frozenset(".,'’-")
+
+
+def _preference(requirement: frozenset[str]) -> tuple[bool, int, int]:
+    """Which of a sequence's requirements to keep: one whose literals are all selective, then
+    the one with the longest shortest literal, then the one with fewer literals."""
+    return (
+        all(_selective(s) for s in requirement),
+        min(len(s) for s in requirement),
+        -len(requirement),
+    )
 
 
 class _Analysis:
@@ -98,7 +138,7 @@ class _Analysis:
             candidates.append(frozenset({"".join(run)}))
         if not candidates:
             return None
-        return max(candidates, key=lambda c: (min(len(s) for s in c), -len(c)))
+        return max(candidates, key=_preference)
 
     def item(self, op: Any, value: Any) -> frozenset[str] | None:
         constants = _sre_constants

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
@@ -47,7 +49,17 @@ class Occurrence(Rule):
 
     def check(self, unit: Unit, state: DocumentState) -> list[Hit]:
         del state  # counts within the unit alone
-        spans = [m.span() for m in self.pattern.finditer(unit.text)]
+        if self.max <= 0:
+            # Only a minimum: once it is reached, nothing can be reported — stop counting.
+            spans = list(itertools.islice(self._spans(unit.text), self.min))
+            if len(spans) >= self.min:
+                return []
+        else:
+            # Counting needs no match objects: one findall call (the usual outcome is "within
+            # the maximum"); the spans are only wanted for a unit that breaks it.
+            if len(self.pattern.findall(unit.text)) <= self.max and self.min <= 0:
+                return []
+            spans = list(self._spans(unit.text))
         count = len(spans)
         if not ((self.max > 0 and count > self.max) or (self.min > 0 and count < self.min)):
             return []
@@ -67,6 +79,9 @@ class Occurrence(Rule):
             if matched.strip() and not _is_code(matched):
                 return [self.hit(start, end, unit.text, *subs)]
         return []
+
+    def _spans(self, text: str) -> Iterator[tuple[int, int]]:
+        return (m.span() for m in self.pattern.finditer(text))
 
 
 def _is_code(text: str) -> bool:

@@ -64,31 +64,37 @@ class Repetition(Rule):
         return self._walk(text, state, 0, len(text))
 
     def _walk(self, text: str, state: DocumentState, start: int, stop: int) -> list[Hit]:
-        """Vale's walk over consecutive tokens of ``text[start:stop]``."""
+        """Vale's walk over consecutive tokens of ``text[start:stop]``.
+
+        Token by token: a token equal to the one before it (which must not close a clause)
+        is a repeat; the repeat count is kept across the unit and reset by each report. Only
+        repeats change the state, so the tokens are compared in bulk first and the walk
+        visits the repeats alone.
+        """
+        matches = list(self.pattern.finditer(text, start, stop))
+        raw = [m.group() for m in matches]
+        tokens = [t.strip() for t in raw]
+        current = [t.rstrip(_CLOSING) for t in tokens]
+        keys = [c.casefold() for c in current] if self.ignorecase else current
         hits: list[Hit] = []
-        previous = ""
-        previous_closed = False
-        previous_start = 0
         count = 0
-        for match in self.pattern.finditer(text, start, stop):
-            token = match.group().strip()
-            current = token.rstrip(_CLOSING)
-            if self.ignorecase:
-                same = current != "" and current.casefold() == previous.casefold()
-            else:
-                same = current != "" and current == previous
-            same = same and not previous_closed and (not self.alpha or current.isalpha())
-            if same:
-                count += 1
-            if same and count > self.max:
-                end = match.start() + len(match.group().rstrip().rstrip(_CLOSING))
-                span_text = text[previous_start:end]
-                if not state.excepted(span_text, self.exceptions, self.vocab):
-                    hits.append(self.hit(previous_start, end, text, current))
-                    count = 0
-            previous_start = match.start() + len(match.group()) - len(match.group().lstrip())
-            previous = current
-            previous_closed = current != token
+        for index in range(1, len(matches)):
+            word = current[index]
+            if not word or keys[index] != keys[index - 1]:
+                continue
+            # The previous token closed a clause ("that. That"), or letters only are wanted.
+            if current[index - 1] != tokens[index - 1] or (self.alpha and not word.isalpha()):
+                continue
+            count += 1
+            if count <= self.max:
+                continue
+            previous = matches[index - 1]
+            before = raw[index - 1]
+            previous_start = previous.start() + len(before) - len(before.lstrip())
+            end = matches[index].start() + len(raw[index].rstrip().rstrip(_CLOSING))
+            if not state.excepted(text[previous_start:end], self.exceptions, self.vocab):
+                hits.append(self.hit(previous_start, end, text, word))
+                count = 0
         return hits
 
     def _may_repeat(self, text: str) -> bool:

@@ -41,7 +41,22 @@ class DocumentState:
         # Per-rule memory (conditional definitions, consistency variants seen so far).
         self.memory: dict[str, Any] = {}
         self._phrase_spans: dict[str, list[tuple[int, int]]] = {}
+        self._match_spans: dict[tuple[regex.Pattern[str], str], list[tuple[int, int]]] = {}
         self.words = WordSets()
+
+    def match_spans(self, pattern: regex.Pattern[str], text: str) -> list[tuple[int, int]]:
+        """Spans of ``pattern``'s matches in ``text``, found once per document.
+
+        Rules that share a pattern (compiled patterns are cached per process, so equal
+        sources give the same object) — such as two conditionals with the same ``first`` on
+        the whole document — scan the text once between them.
+        """
+        key = (pattern, text)
+        spans = self._match_spans.get(key)
+        if spans is None:
+            spans = [m.span() for m in pattern.finditer(text)]
+            self._match_spans[key] = spans
+        return spans
 
     @cached_property
     def view(self) -> str:

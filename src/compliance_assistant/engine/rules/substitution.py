@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Self
 
 import regex
 
+from compliance_assistant.engine.errors import DefinitionError
 from compliance_assistant.engine.rules.base import (
     Action,
     Hit,
@@ -19,6 +20,7 @@ from compliance_assistant.engine.rules.base import (
 )
 from compliance_assistant.engine.rules.existence import _exceptions
 from compliance_assistant.engine.rules.fields import Fields
+from compliance_assistant.engine.rules.literals import LiteralFilter, literal_filter
 from compliance_assistant.engine.rules.patterns import (
     IGNORE_CASE,
     build_pattern,
@@ -55,6 +57,8 @@ class Substitution(Rule):
     nonword: bool = False
     exceptions: regex.Pattern[str] | None = None
     phrases: PhraseFilter | None = None
+    # Pre-check when the keys are real patterns: literals every match contains.
+    literals: LiteralFilter | None = None
 
     @classmethod
     def compile(cls, fields: Fields, common: dict[str, Any]) -> Self:
@@ -70,6 +74,11 @@ class Substitution(Rule):
             ignorecase=ignorecase,
             word=not fields.boolean("nonword", False),
         )
+        phrases = (
+            None
+            if fields.boolean("nonword", False)
+            else PhraseFilter.build(terms, ignorecase=ignorecase)
+        )
         return cls(
             **common,
             vocab=fields.boolean("vocab", True),
@@ -80,15 +89,16 @@ class Substitution(Rule):
             replacements=tuple(swap[t] for t in terms),
             ignorecase=ignorecase,
             nonword=fields.boolean("nonword", False),
-            phrases=None
-            if fields.boolean("nonword", False)
-            else PhraseFilter.build(terms, ignorecase=ignorecase),
+            phrases=phrases,
+            literals=None if phrases else literal_filter(source, ignorecase=ignorecase),
             capitalize=fields.boolean("capitalize", False),
             exceptions=_exceptions(fields),
         )
 
     def check(self, unit: Unit, state: DocumentState) -> list[Hit]:
         text = unit.text
+        if self.literals is not None and not self.literals.may_match(text):
+            return []
         hits: list[Hit] = []
         vocab = self.vocab and not self.nonword
         for start, end, index in self._matches(text, state):
@@ -176,9 +186,12 @@ def _same(expected: str, observed: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _token_pattern(expected: str) -> regex.Pattern[str] | None:
+    """A replacement written as a pattern, compiled with the user-pattern guards (static
+    backtracking check, match timeout); None when it is not a usable pattern, so the
+    replacement is then only compared literally."""
     try:
-        return regex.compile(f"(?:{expected})")
-    except regex.error:
+        return compile_pattern(f"(?:{expected})")
+    except DefinitionError:
         return None
 
 

@@ -1,4 +1,4 @@
-"""API keys for services: generation, hashed storage, lookup and revocation.
+"""API keys for services: generation, hashed storage, lookup, revocation and rotation.
 
 Key format: ``ca_<prefix>_<secret>``. The prefix (12 random characters) is stored in clear and
 indexed, so a presented key is found with one indexed lookup; only a hash of the whole key is
@@ -50,6 +50,13 @@ class ApiKeyRecord:
     def usable_at(self, now: datetime) -> bool:
         """Not revoked and not expired at ``now``."""
         return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
+
+
+class KeepExpiry:
+    """Rotation default: the new key gets the old key's lifetime, counted from now."""
+
+
+KEEP_LIFETIME = KeepExpiry()
 
 
 def _record(row: ApiKey) -> ApiKeyRecord:
@@ -165,6 +172,45 @@ class ApiKeyRepository:
             .values(revoked_at=now)
         )
         return bool(outcome.rowcount)  # type: ignore[attr-defined]  # DML gives a CursorResult; typed Result
+
+    async def rotate(
+        self,
+        session: AsyncSession,
+        tenant_id: str,
+        key_id: str,
+        *,
+        pepper: bytes,
+        now: datetime,
+        expires_at: datetime | KeepExpiry | None = KEEP_LIFETIME,
+    ) -> tuple[ApiKeyRecord, str] | None:
+        """Replace a key of this tenant that is not revoked: a new secret with the same name
+        and roles, and the old key revoked, in the caller's transaction. By default the new
+        key lives as long as the old one was meant to (from ``now``). None when there is no
+        such key (unknown, another tenant's, or already revoked)."""
+        row = await session.scalar(
+            select(ApiKey)
+            .where(ApiKey.tenant_id == tenant_id, ApiKey.id == key_id, ApiKey.revoked_at.is_(None))
+            .with_for_update()
+        )
+        if row is None:
+            return None
+        old = _record(row)
+        # Conditional, so two concurrent rotations cannot both win (SQLite has no row locks).
+        if not await self.revoke(session, tenant_id, key_id, now=now):
+            return None
+        if isinstance(expires_at, KeepExpiry):
+            expires_at = (
+                now + (old.expires_at - old.created_at) if old.expires_at is not None else None
+            )
+        return await self.create(
+            session,
+            tenant_id,
+            name=old.name,
+            roles=old.roles,
+            pepper=pepper,
+            now=now,
+            expires_at=expires_at,
+        )
 
     async def list_keys(self, session: AsyncSession, tenant_id: str) -> list[ApiKeyRecord]:
         rows = await session.scalars(

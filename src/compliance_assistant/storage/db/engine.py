@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
 from compliance_assistant.config import DatabaseSettings, Settings, normalise_database_url
+from compliance_assistant.observability.tracing import instrument_engine
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,10 @@ class Database:
     def __init__(self, engine: AsyncEngine, read_engine: AsyncEngine | None = None) -> None:
         self.engine = engine
         self.read_engine = read_engine or engine
+        # A span per statement when traces are on (docs/observability.md).
+        instrument_engine(engine)
+        if self.read_engine is not engine:
+            instrument_engine(self.read_engine)
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._read_sessions = async_sessionmaker(
             self.read_engine, expire_on_commit=False, autoflush=False

@@ -135,6 +135,8 @@ class ResultRow(Base):
     """The job-level part of a Result; guidelines and findings live in their own tables."""
 
     __tablename__ = "results"
+    # Analytics: a tenant's completed checks in a date range (migration 0004).
+    __table_args__ = (Index(None, "tenant_id", "created_at"),)
 
     job_id: Mapped[str] = mapped_column(
         _JOB_ID, ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True
@@ -168,6 +170,8 @@ class Feedback(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "document_id", "fingerprint"),
         CheckConstraint(_in("action", FEEDBACK_ACTIONS), name="action"),
+        # Analytics: a tenant's dismissals in a date range (migration 0004).
+        Index(None, "tenant_id", "action", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -229,3 +233,28 @@ class IdempotencyKey(Base):
     job_id: Mapped[str] = mapped_column(_JOB_ID)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AuditEvent(Base):
+    """One entry of the append-only audit log: who did what, in which tenant, when.
+
+    Rows are only inserted (and purged after the retention period); on PostgreSQL a trigger
+    from migration 0003 rejects any other UPDATE or DELETE (docs/security.md, "Audit log").
+    """
+
+    __tablename__ = "audit_log"
+    # Listing a tenant's events newest first; id makes the keyset order total.
+    __table_args__ = (
+        Index(None, "tenant_id", "created_at", "id"),
+        # The retention purge deletes across tenants by age.
+        Index(None, "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(_TENANT)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(500))
+    correlation_id: Mapped[str | None] = mapped_column(String(100))
+    details: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,1 @@
+"""Business analytics over the results tables (``GET /api/v1/analytics/summary``)."""
