@@ -9,7 +9,8 @@ Contract of :meth:`LlmJudge.assess`:
   and reported as a ``QUOTE_NOT_FOUND`` warning, so no finding is ever shown at a wrong place;
   a non-passing answer whose quotes are all gone is ``error``, never ``pass``;
 * transient failures (429, 5xx, timeouts, connection errors) are retried with backoff that
-  honours ``Retry-After``; each failed attempt counts toward the provider's circuit breaker,
+  honours ``Retry-After``; each failed attempt but a 429 counts toward the provider's circuit
+  breaker,
   and an open breaker raises :class:`~compliance_assistant.engine.ports.CheckUnavailableError` at
   once (the pipeline reports the guideline ``not_run``);
 * calls wait for the shared rate limits and the process's concurrency slots first;
@@ -23,6 +24,7 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from http import HTTPStatus
 
 from langchain_core.exceptions import OutputParserException
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
@@ -44,6 +46,7 @@ from compliance_assistant.llm.quotes import locate_quote
 from compliance_assistant.llm.schema import ModelFinding, ModelVerdict
 from compliance_assistant.llm.structured import UnusableAnswer, bind_structured, read_verdict
 from compliance_assistant.observability import metrics
+from compliance_assistant.observability.tracing import SpanKind, traced
 from compliance_assistant.resilience.breaker import BreakerOpenError, CircuitBreaker
 from compliance_assistant.resilience.ratelimit import NoRateLimit, RateLimiter
 from compliance_assistant.resilience.retry import (
@@ -51,6 +54,7 @@ from compliance_assistant.resilience.retry import (
     Sleep,
     is_transient_http_error,
     retrying,
+    status_code_of,
 )
 
 QUOTE_NOT_FOUND = "QUOTE_NOT_FOUND"
@@ -176,7 +180,12 @@ class LlmJudge:
 
     async def _call(self, messages: list[BaseMessage], tally: _Tally) -> ModelVerdict | _Unusable:
         try:
-            message = await self._model.ainvoke(messages)
+            message = await traced(
+                "llm.call",
+                self._model.ainvoke(messages),
+                kind=SpanKind.CLIENT,
+                attributes={"llm.provider": self._provider, "llm.model": self.model_name},
+            )
         except Exception as exc:
             if _is_output_error(exc):
                 # The provider answered; only the answer is bad. That is not ill health.
@@ -185,7 +194,9 @@ class LlmJudge:
                 metrics.LLM_REQUESTS.labels(self._provider, "unusable").inc()
                 return _Unusable(_describe(exc))
             transient = is_transient_http_error(exc)
-            if transient:
+            # A 429 is the provider pacing us, not failing: the retry honours Retry-After,
+            # and a quota storm must not open the breaker and turn checks into not_run.
+            if transient and status_code_of(exc) != HTTPStatus.TOO_MANY_REQUESTS:
                 self._breaker.record_failure()
             outcome = "transient_error" if transient else "error"
             metrics.LLM_REQUESTS.labels(self._provider, outcome).inc()
