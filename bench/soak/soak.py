@@ -264,7 +264,8 @@ def _by_kind(jobs: Sequence[JobRecord]) -> dict[str, int]:
 def print_report(args: argparse.Namespace, result: dict[str, Any]) -> None:
     windows = Windows(**result["windows"])
     print(
-        f"\nsoak: {args.minutes:g} min of load ({result['wall_seconds']:.0f} s with the drain), "
+        f"\nsoak: {args.minutes:g} min of load ({result['wall_seconds']:.0f} s with the warm-up "
+        "job and the drain), "
         f"{args.jobs_per_minute:g} jobs/min, {args.main_users} main-tenant users, noisy bursts "
         f"of {args.noisy_burst}; RSS every {args.interval:g} s; warm-up {windows.warm_up:.0f} s,"
         f" windows {windows.first[0]:.0f}–{windows.first[1]:.0f} s and "

@@ -462,8 +462,7 @@ class RetentionSettings(BaseModel):
     articles_days: int = Field(180, ge=1)
     # Cached GTC documents older than this many days are fetched again.
     gtc_pdf_days: int = Field(30, ge=1)
-    # Meant as the lifetime of an Idempotency-Key; not read yet: keys expire after the store's fixed
-    # 24 hours.
+    # Hours an Idempotency-Key answers with its first job (a reused key after that is new).
     idempotency_hours: int = Field(24, ge=1)
     # A submission equal to a queued, processing or completed job of the same tenant within this
     # window returns that job (0: never).

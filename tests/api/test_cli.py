@@ -57,6 +57,22 @@ def test_serve_refuses_a_public_address_without_api_keys() -> None:
     assert "apikey create" in result.output
 
 
+def test_serve_accepts_a_public_address_when_oidc_signs_people_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import uvicorn
+
+    served: list[dict[str, object]] = []
+    # Starting a real server would block the test; what matters is that serve gets that far.
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(options))
+    monkeypatch.setenv("COMPLIANCE_API__OIDC__ISSUER", "https://login.example.com/tenant/v2.0")
+    monkeypatch.setenv("COMPLIANCE_API__OIDC__AUDIENCE", '["api://compliance"]')
+    result = runner.invoke(app, ["serve", "--host", "0.0.0.0", "--port", "0"])
+    assert result.exit_code == 0, result.output
+    assert len(served) == 1
+    assert served[0]["host"] == "0.0.0.0"
+
+
 def test_production_commands_need_postgresql() -> None:
     for command in ("api", "worker"):
         result = runner.invoke(app, [command])

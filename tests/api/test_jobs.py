@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from tests.api.harness import Api, llm_set_yaml, unique
-from tests.doubles.llm_server import Reply
+from compliance_assistant.storage.db.models import IdempotencyKey
+from tests.api.harness import Api, llm_set_yaml, running_api, settings_for, unique
+from tests.doubles.llm_server import LlmDouble, Reply
 
 pytestmark = pytest.mark.anyio
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "articles"
@@ -180,3 +182,18 @@ async def test_tenant_guideline_set_with_llm_guideline_runs_through_the_judge(ap
     assert statuses["no-guarantees"] == "fail"
     assert result["guideline_set"] == {"id": set_id, "version": 1}
     assert api.double.count(f"{marker}-marker") == 1
+
+
+async def test_idempotency_keys_live_as_long_as_the_retention_setting(
+    tmp_path: Path, llm_double: LlmDouble
+) -> None:
+    settings = settings_for("embedded", tmp_path, llm_double, retention={"idempotency_hours": 2})
+    async with running_api("embedded", settings, llm_double) as api:
+        response = await api.submit("Key lifetime.", headers={"Idempotency-Key": "lifetime-1"})
+        assert response.status_code == 202, response.text
+        async with api.ctx.database.read_session() as session:
+            row = await session.scalar(
+                select(IdempotencyKey).where(IdempotencyKey.key == "lifetime-1")
+            )
+        assert row is not None
+        assert row.expires_at - row.created_at == timedelta(hours=2)

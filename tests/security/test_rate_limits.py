@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -172,3 +173,28 @@ def test_rate_limit_settings_are_validated() -> None:
     assert load_settings(api={"submit_rate_per_minute": 7}).api.rate_limits["submit"] == (
         "7/minute"
     )
+
+
+async def test_a_new_window_starts_a_fresh_budget_and_reset(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The window's end is remembered per counter and read again once it has passed."""
+    clock = [1_900_000_000.0]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    settings = Settings(data_dir=tmp_path, api={"rate_limits": {"read": "2/second"}})
+    limiter = RateLimiter(settings)
+    try:
+        first = await limiter.hit("read", "tenant", "user")
+        second = await limiter.hit("read", "tenant", "user")
+        third = await limiter.hit("read", "tenant", "user")
+        assert first is not None
+        assert second is not None
+        assert third is not None
+        assert (first.remaining, second.remaining, third.allowed) == (1, 0, False)
+        assert third.reset_seconds == 1
+        clock[0] += 1.5
+        fresh = await limiter.hit("read", "tenant", "user")
+        assert fresh is not None
+        assert (fresh.allowed, fresh.remaining, fresh.reset_seconds) == (True, 1, 1)
+    finally:
+        await limiter.aclose()

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import FixedWindowRateLimiter
 from redis.asyncio import ConnectionPool
 
 from compliance_assistant.config import Settings
 
 logger = logging.getLogger(__name__)
+# Window ends remembered per counter key (one per user and limit); beyond this, start over.
+_MAX_REMEMBERED_WINDOWS = 50_000
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,10 @@ class RateLimiter:
             )
         else:
             storage = MemoryStorage()
-        self._strategy = FixedWindowRateLimiter(storage)
+        # The counting of limits' FixedWindowRateLimiter (same keys), without its three
+        # storage round trips per request (incr, get, get_expiry): see :meth:`_count`.
+        self._storage = storage
+        self._window_ends: dict[str, float] = {}
 
     def limited(self, group: str) -> bool:
         return group in self._items
@@ -73,24 +77,42 @@ class RateLimiter:
         try:
             tightest: RateLimitStats | None = None
             for item in items:
-                allowed = await self._strategy.hit(item, group, tenant_id, user_id)
-                window = await self._strategy.get_window_stats(item, group, tenant_id, user_id)
+                count, window_end = await self._count(item, group, tenant_id, user_id)
                 stats = RateLimitStats(
                     group=group,
                     limit=item.amount,
-                    remaining=max(0, window.remaining),
-                    reset_seconds=max(1, int(window.reset_time - time.time() + 0.999)),
-                    allowed=allowed,
+                    remaining=max(0, item.amount - count),
+                    reset_seconds=max(1, int(window_end - time.time() + 0.999)),
+                    allowed=count <= item.amount,
                     window=str(item),
                 )
                 if tightest is None or _tighter(stats, tightest):
                     tightest = stats
-                if not allowed:
+                if not stats.allowed:
                     return stats
             return tightest
         except Exception as exc:  # any storage failure: admit (see module docstring)
             logger.warning("rate-limit storage unavailable, request admitted: %s", exc)
             return None
+
+    async def _count(self, item: RateLimitItem, *identifiers: str) -> tuple[int, float]:
+        """Count one hit; returns the window's count and when the window ends.
+
+        One storage round trip per request: the count comes back from the increment, and a
+        fixed window's end is set by its first hit and never moves, so once read it is
+        remembered (every replica reads the same end from the shared storage) until it
+        passes.
+        """
+        key = item.key_for(*identifiers)
+        count = await self._storage.incr(key, item.get_expiry(), amount=1)
+        now = time.time()
+        window_end = self._window_ends.get(key)
+        if window_end is None or window_end <= now:
+            window_end = await self._storage.get_expiry(key)
+            if len(self._window_ends) >= _MAX_REMEMBERED_WINDOWS:
+                self._window_ends.clear()
+            self._window_ends[key] = window_end
+        return count, window_end
 
     async def aclose(self) -> None:
         if self._pool is not None:

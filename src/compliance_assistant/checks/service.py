@@ -13,7 +13,7 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -158,6 +158,7 @@ class CheckService:
                 submission=submission,
                 accepted=accepted,
                 now=now,
+                ttl=timedelta(hours=ctx.settings.retention.idempotency_hours),
             )
             return accepted
         if idempotency_key is None:
@@ -174,6 +175,7 @@ class CheckService:
                     submission=submission,
                     accepted=accepted,
                     now=now,
+                    ttl=timedelta(hours=ctx.settings.retention.idempotency_hours),
                 )
         except _LostIdempotencyRace as lost:
             # A concurrent request with the same key won: our row is rolled back, theirs
@@ -252,6 +254,7 @@ class CheckService:
         submission: Submission,
         accepted: Accepted,
         now: datetime,
+        ttl: timedelta,
     ) -> None:
         if key is None:
             return
@@ -263,6 +266,7 @@ class CheckService:
             request_hash=submission.request_hash,
             job_id=accepted.job.id,
             now=now,
+            ttl=ttl,
         )
         if not created:
             if record.request_hash != submission.request_hash:

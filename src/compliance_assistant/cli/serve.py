@@ -114,11 +114,13 @@ def serve(
 
     config = _with_bind(settings(), host, port)
     configure_logging(config)
-    if not is_loopback(config.api.host) and not asyncio.run(_has_api_keys(config)):
+    # A public address needs a way to sign in: OIDC, or at least one API key.
+    signs_in = config.api.oidc.enabled or asyncio.run(_has_api_keys(config))
+    if not is_loopback(config.api.host) and not signs_in:
         raise fail(
-            f"refusing to listen on {config.api.host}: a non-loopback address needs API keys, "
-            "and none exists. Create one with `compliance apikey create --tenant T --name N`, "
-            "or bind 127.0.0.1."
+            f"refusing to listen on {config.api.host}: a non-loopback address needs sign-in "
+            "(OIDC: COMPLIANCE_API__OIDC__ISSUER, or an API key), and neither exists. Create a "
+            "key with `compliance apikey create --tenant T --name N`, or bind 127.0.0.1."
         )
     app = create_app(config, mode="embedded")
     uvicorn.run(

@@ -1,18 +1,22 @@
-"""Build the judge from settings (an edge: CLI, worker start-up, app factory)."""
+"""Build the judges from settings (an edge: CLI, worker start-up, app factory)."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any, TypeVar
 
 from compliance_assistant.config import LlmProvider, LlmSettings
 from compliance_assistant.engine.ports import Clock
-from compliance_assistant.llm.judge import LlmJudge, Pricing
+from compliance_assistant.llm.caller import ModelJudge, Pricing
+from compliance_assistant.llm.judge import LlmJudge
 from compliance_assistant.llm.models import AzureTokenProvider, create_chat_model
 from compliance_assistant.observability.metrics import breaker_listener
 from compliance_assistant.resilience.breaker import BreakerPolicy, BreakerRegistry
 from compliance_assistant.resilience.clock import SystemClock
 from compliance_assistant.resilience.ratelimit import RateLimits, create_rate_limiter
 from compliance_assistant.resilience.retry import RetryPolicy, Sleep
+
+JudgeT = TypeVar("JudgeT", bound=ModelJudge[Any])
 
 
 def create_judge(
@@ -32,9 +36,32 @@ def create_judge(
     """
     if llm.provider is LlmProvider.NONE:
         return None
-    clock = clock or SystemClock()
+    return build_judge(
+        LlmJudge,
+        llm,
+        redis_url=redis_url,
+        clock=clock,
+        breakers=breakers,
+        azure_token_provider=azure_token_provider,
+        sleep=sleep,
+    )
+
+
+def build_judge(
+    judge_class: type[JudgeT],
+    llm: LlmSettings,
+    *,
+    redis_url: str | None = None,
+    clock: Clock | None = None,
+    breakers: BreakerRegistry | None = None,
+    azure_token_provider: AzureTokenProvider | None = None,
+    sleep: Sleep = asyncio.sleep,
+) -> JudgeT:
+    """A judge over the configured provider (not ``none``) with the configured resilience:
+    one rate-limit budget per provider and model (the limiter's name), so every judge of
+    that model draws on it, and the provider's breaker."""
     registry = breakers or BreakerRegistry(
-        clock,
+        clock or SystemClock(),
         BreakerPolicy(
             failure_threshold=llm.breaker_failure_threshold,
             reset_after=llm.breaker_reset_seconds,
@@ -51,7 +78,7 @@ def create_judge(
         name=f"llm:{llm.provider.value}:{handle.model_name}",
         sleep=sleep,
     )
-    return LlmJudge(
+    return judge_class(
         handle,
         breaker=registry.get(f"llm:{llm.provider.value}"),
         limiter=limiter,

@@ -1,4 +1,5 @@
-"""Structured output, per provider: how the verdict schema is requested and read back.
+"""Structured output, per provider: how an answer schema (the guideline verdict, the GTC
+claim verdict) is requested and read back.
 
 | provider family | json_schema                      | function_calling          | json_mode       |
 |-----------------|----------------------------------|---------------------------|-----------------|
@@ -16,12 +17,13 @@ usage can be counted. Reading the answer ourselves treats every provider alike.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.runnables import Runnable
 from langchain_core.utils.function_calling import convert_to_openai_tool
+from pydantic import BaseModel
 
 from compliance_assistant.config import LlmProvider, StructuredOutput
 from compliance_assistant.llm.models import ChatModelHandle
@@ -32,36 +34,50 @@ VERDICT_NAME = str(VERDICT_SCHEMA["title"])
 # Providers known to enforce a strict JSON schema (OpenAI-compatible servers vary).
 STRICT_PROVIDERS = frozenset({LlmProvider.OPENAI, LlmProvider.AZURE_OPENAI})
 _CUT_OFF = {"length", "max_tokens"}
+AnswerModel = TypeVar("AnswerModel", bound=BaseModel)
 
 
 class UnusableAnswer(Exception):
-    """The model answered, but not with a verdict; the message says why (for the re-ask)."""
+    """The model answered, but not with a usable answer; the message says why (for the re-ask)."""
 
 
 def bind_structured(handle: ChatModelHandle) -> Runnable[LanguageModelInput, BaseMessage]:
-    """The chat model with the provider's structured-output request options bound."""
+    """The chat model with the provider's structured-output options for the verdict."""
+    return bind_json_answer(handle, VERDICT_SCHEMA)
+
+
+def read_verdict(message: BaseMessage) -> ModelVerdict:
+    """The verdict in the model's message, or :class:`UnusableAnswer` saying what is wrong."""
+    return read_json_answer(message, ModelVerdict)
+
+
+def bind_json_answer(
+    handle: ChatModelHandle, schema: dict[str, Any]
+) -> Runnable[LanguageModelInput, BaseMessage]:
+    """The chat model with the provider's options for answers in ``schema`` (a pydantic
+    model's JSON schema; its ``title`` names the tool or the response format)."""
     model = handle.model
+    name = str(schema["title"])
     strict = handle.provider in STRICT_PROVIDERS or None
     method = handle.method
     if method is StructuredOutput.FUNCTION_CALLING:
-        tool = convert_to_openai_tool(VERDICT_SCHEMA, strict=strict)
+        tool = convert_to_openai_tool(schema, strict=strict)
         if handle.provider is LlmProvider.ANTHROPIC:
-            return model.bind_tools([tool], tool_choice=VERDICT_NAME)
-        return model.bind_tools([tool], tool_choice=VERDICT_NAME, strict=strict)
+            return model.bind_tools([tool], tool_choice=name)
+        return model.bind_tools([tool], tool_choice=name, strict=strict)
     if method is StructuredOutput.JSON_MODE:
         return model.bind(response_format={"type": "json_object"})
     if handle.provider is LlmProvider.ANTHROPIC:
-        return model.bind(
-            output_config={"format": {"type": "json_schema", "schema": VERDICT_SCHEMA}}
-        )
-    json_schema: dict[str, Any] = {"name": VERDICT_NAME, "schema": VERDICT_SCHEMA}
+        return model.bind(output_config={"format": {"type": "json_schema", "schema": schema}})
+    json_schema: dict[str, Any] = {"name": name, "schema": schema}
     if strict:
         json_schema["strict"] = True
     return model.bind(response_format={"type": "json_schema", "json_schema": json_schema})
 
 
-def read_verdict(message: BaseMessage) -> ModelVerdict:
-    """The verdict in the model's message, or :class:`UnusableAnswer` saying what is wrong."""
+def read_json_answer(message: BaseMessage, answer_type: type[AnswerModel]) -> AnswerModel:
+    """The ``answer_type`` in the model's message (tool call or JSON text), or
+    :class:`UnusableAnswer` saying what is wrong."""
     if not isinstance(message, AIMessage):
         raise UnusableAnswer("it was not an assistant message")
     finish = message.response_metadata.get("finish_reason") or message.response_metadata.get(
@@ -76,9 +92,15 @@ def read_verdict(message: BaseMessage) -> ModelVerdict:
     else:
         data = _json_of(message.text)
     try:
-        return ModelVerdict.model_validate(data)
+        return answer_type.model_validate(data)
     except ValueError as exc:
-        raise UnusableAnswer(f"it did not match the expected JSON ({_short(str(exc))})") from None
+        raise UnusableAnswer(f"it did not match the expected JSON ({shorten(str(exc))})") from None
+
+
+def shorten(text: str, limit: int = 160) -> str:
+    """``text`` on one line, cut to ``limit`` characters (for messages quoting model output)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _json_of(text: str) -> Any:
@@ -92,8 +114,3 @@ def _json_of(text: str) -> Any:
         return json.loads(body)
     except json.JSONDecodeError as exc:
         raise UnusableAnswer(f"it was not valid JSON ({exc.msg} at character {exc.pos})") from None
-
-
-def _short(text: str, limit: int = 160) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
