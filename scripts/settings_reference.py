@@ -189,7 +189,10 @@ def _groups(model: type[BaseModel], path: tuple[str, ...]) -> list[Group]:
     own: list[SettingRow] = []
     nested: list[Group] = []
     for item in _rows(model, path):
-        (own if isinstance(item, SettingRow) else nested).append(item)  # type: ignore[arg-type]
+        if isinstance(item, SettingRow):
+            own.append(item)
+        else:
+            nested.append(item)
     summary = " ".join((inspect.getdoc(model) or "").split()) if path else ""
     if model.__doc__ is None or model.__doc__ is BaseModel.__doc__:
         summary = ""

@@ -107,6 +107,7 @@ def fitted_exponent(words: list[int], seconds: list[float]) -> float | None:
 
 def proselint_check() -> tuple[Check, int, str]:
     """proselint's linter with its default checks, the error cap lifted."""
+    # proselint ships no type information.
     try:
         from proselint.checks import __register__  # type: ignore[import-untyped]
         from proselint.config import DEFAULT  # type: ignore[import-untyped]

@@ -87,6 +87,7 @@ def test_the_issue_alerts_exist_with_their_thresholds() -> None:
 def test_every_alert_links_its_runbook_section() -> None:
     runbook = (DEPLOY.parent / "docs" / "operations.md").read_text(encoding="utf-8").lower()
     for rule in _rules():
+        # Rules come from YAML (untyped); the runbook annotation is a URL with an anchor.
         anchor = str(rule["annotations"]["runbook"]).split("#", 1)[1]  # type: ignore[index]
         assert f"### {anchor}" in runbook, f"docs/operations.md lacks a section for {anchor}"
 

@@ -15,7 +15,13 @@ from compliance_assistant.catalog.guideline_sets import GuidelineCatalog, plan_f
 from compliance_assistant.engine.result import GuidelineStatus
 from compliance_assistant.engine.run import run_plan
 from compliance_assistant.errors import InputError
-from compliance_assistant.ingest import IngestLimits, ingest_bytes, ingest_text, ingest_word_blocks
+from compliance_assistant.ingest import (
+    IngestLimits,
+    TextFormat,
+    ingest_bytes,
+    ingest_text,
+    ingest_word_blocks,
+)
 
 BOUNDED = settings(
     max_examples=100,
@@ -57,8 +63,8 @@ def only_input_errors(call: Any) -> Any:
 
 @BOUNDED
 @given(text=TEXT, markup=st.sampled_from(["text", "markdown", "html"]))
-def test_ingest_text_raises_only_input_errors(text: str, markup: str) -> None:
-    document = only_input_errors(lambda: ingest_text(text, format=markup, limits=LIMITS))  # type: ignore[arg-type]
+def test_ingest_text_raises_only_input_errors(text: str, markup: TextFormat) -> None:
+    document = only_input_errors(lambda: ingest_text(text, format=markup, limits=LIMITS))
     if document is not None:
         assert document.text.strip()
 
@@ -127,8 +133,8 @@ PLAN = default_plan()
 
 @BOUNDED
 @given(text=TEXT, markup=st.sampled_from(["text", "markdown", "html"]))
-def test_rule_engine_on_the_default_set_never_errs(text: str, markup: str) -> None:
-    document = only_input_errors(lambda: ingest_text(text, format=markup, limits=LIMITS))  # type: ignore[arg-type]
+def test_rule_engine_on_the_default_set_never_errs(text: str, markup: TextFormat) -> None:
+    document = only_input_errors(lambda: ingest_text(text, format=markup, limits=LIMITS))
     if document is None:
         return
     result = run_plan(document, PLAN, job_id="property")

@@ -71,6 +71,7 @@ def render(extra: Iterable[Collector] = ()) -> bytes:
     folder = multiprocess_dir()
     if folder is not None:
         registry = CollectorRegistry()
+        # prometheus-client leaves this constructor unannotated; it registers itself.
         MultiProcessCollector(registry, path=str(folder))  # type: ignore[no-untyped-call]
         output = generate_latest(registry)
     else:

@@ -163,6 +163,7 @@ def instrument_engine(engine: AsyncEngine) -> None:
         return
     meter = get_meter(TRACER_NAME)
     usage: Any = meter.create_up_down_counter("db.client.connections.usage")
+    # The SQLAlchemy instrumentation's constructor is unannotated.
     EngineTracer(tracer(), engine.sync_engine, usage)  # type: ignore[no-untyped-call]
 
 
