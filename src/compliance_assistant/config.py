@@ -323,6 +323,9 @@ class DatabaseSettings(_MasksUrlPasswords):
     pool_recycle_seconds: int = Field(1800, ge=-1)
     # Test a pooled connection before use, so a restarted or failed-over database costs no request.
     pool_pre_ping: bool = True
+    # Only connections idle at least this long are tested (0: every checkout). One returned a
+    # moment ago was just working; testing it costs a round trip on every unit of work.
+    pre_ping_after_idle_seconds: float = Field(1.0, ge=0)
     # True behind PgBouncer in transaction pooling mode (psycopg prepare_threshold=None).
     disable_prepared_statements: bool = False
     # SQLite (embedded): how long a write waits for the database lock.
@@ -762,6 +765,9 @@ class ObservabilitySettings(BaseModel):
     service_name: str = "compliance-assistant"
     # Fraction of new traces recorded (a sampled parent's decision is always followed).
     trace_sample_ratio: float = Field(1.0, ge=0, le=1)
+    # FastAPI's own spans for each dependency, the endpoint and serialization (about ten
+    # more per request, each exported): off keeps one server span per request plus ours.
+    trace_operation_spans: bool = False
 
 
 class Settings(BaseSettings):

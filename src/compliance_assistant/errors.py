@@ -60,3 +60,12 @@ class DefinitionInputError(InputError):
 class NotFoundError(ComplianceError):
     code = "NOT_FOUND"
     status_code = 404
+
+
+class RetryLaterError(ComplianceError):
+    """A refusal the client should retry after ``retry_after`` seconds (429, 503); the API
+    sends the delay as ``Retry-After``."""
+
+    def __init__(self, message: str, *, retry_after: float, details: Any = None) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = retry_after

@@ -7,8 +7,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from compliance_assistant.storage.db.models import IdempotencyKey
+from compliance_assistant.checks import endpoints as checks_endpoints
+from compliance_assistant.checks.context import ServiceContext
+from compliance_assistant.checks.repository import views
+from compliance_assistant.checks.service import Accepted, EarlyStatus, check_service
+from compliance_assistant.storage.db.models import AuditEvent, IdempotencyKey
 from tests.api.harness import Api, llm_set_yaml, running_api, settings_for, unique
 from tests.doubles.llm_server import LlmDouble, Reply
 
@@ -197,3 +202,33 @@ async def test_idempotency_keys_live_as_long_as_the_retention_setting(
             )
         assert row is not None
         assert row.expires_at - row.created_at == timedelta(hours=2)
+
+
+async def test_a_submission_whose_commit_fails_leaves_no_cached_status(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The new job's status view is cached while the transaction commits; when the commit
+    fails, the view is dropped with it, so the job id never reads as queued."""
+    started: list[str] = []
+    real_start = check_service.cache_status_early
+
+    def recording(ctx: ServiceContext, accepted: Accepted) -> EarlyStatus | None:
+        early = real_start(ctx, accepted)
+        if early is not None:
+            started.append(early.job_id)
+        return early
+
+    def broken_audit(session: AsyncSession, **_: object) -> None:
+        # A row the database refuses (created_at is NOT NULL): the commit's flush fails.
+        session.add(AuditEvent(tenant_id="t", actor="a", action="x", details={}))
+
+    monkeypatch.setattr(check_service, "cache_status_early", recording)
+    monkeypatch.setattr(checks_endpoints.audit, "record", broken_audit)
+    failed = await api.submit(f"Commit fails {unique('c')}", guidelines=["no-guarantees"])
+    assert failed.status_code == 500
+    assert failed.json()["error"]["code"] == "INTERNAL_ERROR"
+    assert len(started) == 1
+    ctx: ServiceContext = api.app.state.api.ctx
+    assert await views.get_status(ctx.cache, api.tenant, started[0]) is None
+    status = await api.get(f"/api/v1/jobs/{started[0]}/status")
+    assert status.status_code == 404

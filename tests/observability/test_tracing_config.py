@@ -3,13 +3,9 @@ standard ``OTEL_EXPORTER_OTLP_ENDPOINT``; spans reach a real OTLP/HTTP receiver.
 
 from __future__ import annotations
 
-import http.server
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 
@@ -19,6 +15,7 @@ from compliance_assistant.observability.tracing import (
     TRACES_ENDPOINT_ENV,
     otlp_endpoint,
 )
+from tests.observability.conftest import OtlpReceiver
 
 # A fresh interpreter: the tracer provider can be installed once per process.
 EXPORTING = """
@@ -35,32 +32,6 @@ trace.get_tracer_provider().shutdown()  # flushes the batch processor
 """
 
 
-class _Receiver(http.server.BaseHTTPRequestHandler):
-    received: ClassVar[list[tuple[str, str, bytes]]] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.received.append((self.path, self.headers["Content-Type"], body))
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-protobuf")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        del args  # keep the test output quiet
-
-
-@pytest.fixture
-def receiver() -> Iterator[tuple[str, list[tuple[str, str, bytes]]]]:
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Receiver)
-    _Receiver.received = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", _Receiver.received
-    server.shutdown()
-    server.server_close()
-
-
 def test_the_endpoint_comes_from_settings_then_the_standard_variables(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -73,26 +44,15 @@ def test_the_endpoint_comes_from_settings_then_the_standard_variables(
     assert otlp_endpoint(configured) == "http://x:4318"
 
 
-def test_spans_are_exported_over_otlp_http(
-    tmp_path: Path, receiver: tuple[str, list[tuple[str, str, bytes]]]
-) -> None:
-    url, received = receiver
+def test_spans_are_exported_over_otlp_http(tmp_path: Path, otlp_receiver: OtlpReceiver) -> None:
     subprocess.run(
-        [sys.executable, "-c", EXPORTING, url, str(tmp_path)],
+        [sys.executable, "-c", EXPORTING, otlp_receiver.base_url, str(tmp_path)],
         check=True,
         timeout=60,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
     )
-    assert len(received) == 1
-    path, content_type, body = received[0]
-    assert path == "/v1/traces"
-    assert content_type == "application/x-protobuf"
-    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-        ExportTraceServiceRequest,
-    )
-
-    request = ExportTraceServiceRequest.FromString(body)
-    resource = request.resource_spans[0]
+    assert otlp_receiver.posts == [("/v1/traces", "application/x-protobuf")]
+    resource = otlp_receiver.requests[0].resource_spans[0]
     names = {a.key: a.value.string_value for a in resource.resource.attributes}
     assert names["service.name"] == "compliance-assistant-worker"
     spans = [s for scope in resource.scope_spans for s in scope.spans]

@@ -106,7 +106,9 @@ async def test_job_queries_use_indexes(loaded_url: str) -> None:
             "tenant listing by status": lambda s: jobs.list_page(
                 s, "tenant-07", limit=50, status=["failed"]
             ),
-            "dedupe lookup": lambda s: jobs.find_reusable(s, "tenant-07", "f" * 64, now=NOW),
+            "submission admission (dedupe + active jobs)": lambda s: jobs.admission(
+                s, "tenant-07", "f" * 64, now=NOW, window_seconds=3600, active_limit=50
+            ),
             "stalled sweep": lambda s: jobs.stalled(s, now=NOW, heartbeat_timeout_seconds=300),
         }
         expected: dict[str, str | set[str]] = {
@@ -114,9 +116,13 @@ async def test_job_queries_use_indexes(loaded_url: str) -> None:
             "tenant listing": "ix_jobs_tenant_id_created_at_id",
             "tenant listing, next page": "ix_jobs_tenant_id_created_at_id",
             "tenant listing by status": "ix_jobs_tenant_id_status_created_at_id",
-            # With few jobs in the last hour the tenant/time index is as selective; either
-            # is a correct plan.
-            "dedupe lookup": {"ix_jobs_dedupe_key", "ix_jobs_tenant_id_created_at_id"},
+            # The dedupe part: with few jobs in the last hour the tenant/time index is as
+            # selective as the dedupe key's; either is a correct plan. The active-jobs count
+            # is checked below.
+            "submission admission (dedupe + active jobs)": {
+                "ix_jobs_dedupe_key",
+                "ix_jobs_tenant_id_created_at_id",
+            },
             "stalled sweep": "ix_jobs_status_heartbeat_at",
         }
         report = []
@@ -127,6 +133,9 @@ async def test_job_queries_use_indexes(loaded_url: str) -> None:
             wanted = expected[name]
             acceptable = {wanted} if isinstance(wanted, str) else wanted
             assert acceptable & {index for _, index in found}, (name, found)
+            if name.startswith("submission admission"):
+                indexes = {index for _, index in found}
+                assert "ix_jobs_tenant_id_status_created_at_id" in indexes, found
         print("\n".join(["", "EXPLAIN summary (100,000 jobs):", *report]))
     finally:
         await database.dispose()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from compliance_assistant.errors import InputError
 from compliance_assistant.storage.db import Database, NewJob, jobs
-from compliance_assistant.storage.db.jobs import decode_cursor, encode_cursor
+from compliance_assistant.storage.db.jobs import Admission, decode_cursor, encode_cursor
 from tests.storage.conftest import T0
 
 pytestmark = pytest.mark.anyio
@@ -49,7 +50,7 @@ async def test_create_and_get_round_trip(db: Database) -> None:
 
 async def test_other_tenants_job_is_invisible(db: Database) -> None:
     async with db.session() as session:
-        job = await jobs.create(session, new_job("t1"), now=T0)
+        job = await jobs.create(session, new_job("t1", dedupe_key="same-article"), now=T0)
     async with db.session() as session:
         assert await jobs.get(session, "t2", job.id) is None
         page = await jobs.list_page(session, "t2")
@@ -57,7 +58,10 @@ async def test_other_tenants_job_is_invisible(db: Database) -> None:
         # Writes are scoped too: another tenant can neither cancel nor claim it.
         assert not await jobs.cancel(session, "t2", job.id, now=T0)
         assert not await jobs.claim(session, "t2", job.id, worker_id="w", now=T0)
-        assert await jobs.find_reusable(session, "t2", "k", now=T0) is None
+        admitted = await jobs.admission(
+            session, "t2", "same-article", now=T0, window_seconds=3600, active_limit=5
+        )
+        assert admitted == Admission(active=0, reusable_id=None)
     async with db.session() as session:
         reloaded = await jobs.get(session, "t1", job.id)
     assert reloaded is not None
@@ -129,6 +133,13 @@ def test_cursor_codec_round_trip() -> None:
     assert decode_cursor(encode_cursor(T0, "abc")) == (T0, "abc")
 
 
+async def reusable(session: AsyncSession, key: str, now: datetime) -> str | None:
+    admitted = await jobs.admission(
+        session, "t1", key, now=now, window_seconds=3600, active_limit=100
+    )
+    return admitted.reusable_id
+
+
 async def test_dedupe_lookup_window_and_statuses(db: Database) -> None:
     async with db.session() as session:
         old = await jobs.create(session, new_job(dedupe_key="k1"), now=T0)
@@ -141,18 +152,35 @@ async def test_dedupe_lookup_window_and_statuses(db: Database) -> None:
         await jobs.fail(session, "t1", failed.id, code="X", message="boom", now=T0)
     now = T0 + timedelta(minutes=70)
     async with db.session() as session:
-        found = await jobs.find_reusable(session, "t1", "k1", now=now)
-        assert found is not None
-        assert found.id == recent.id  # the old one is outside the 1 h window
+        # The old one is outside the 1 h window.
+        assert await reusable(session, "k1", now) == recent.id
         assert old.id != recent.id
-        assert await jobs.find_reusable(session, "t1", "k2", now=now) is None  # failed
-        assert await jobs.find_reusable(session, "t1", "k1", now=T0 + timedelta(hours=2)) is None
+        assert await reusable(session, "k2", now) is None  # failed
+        assert await reusable(session, "k1", T0 + timedelta(hours=2)) is None
         await jobs.mark_completed(session, "t1", recent.id, now=now)
     async with db.session() as session:
-        completed = await jobs.find_reusable(session, "t1", "k1", now=now)
-        assert completed is not None
-        assert completed.status == "completed"
+        assert await reusable(session, "k1", now) == recent.id  # completed jobs are reused
         await jobs.cancel(session, "t1", old.id, now=now)
+        no_window = await jobs.admission(
+            session, "t1", "k1", now=now, window_seconds=0, active_limit=100
+        )
+        assert no_window.reusable_id is None
+
+
+async def test_admission_counts_active_jobs_up_to_the_limit(db: Database) -> None:
+    async with db.session() as session:
+        created = [await jobs.create(session, new_job(), now=T0) for _ in range(4)]
+        await jobs.mark_completed(session, "t1", created[0].id, now=T0)
+        await jobs.create(session, new_job("other"), now=T0)
+
+        async def active(limit: int) -> int:
+            admitted = await jobs.admission(
+                session, "t1", "none", now=T0, window_seconds=3600, active_limit=limit
+            )
+            return admitted.active
+
+        assert await active(100) == 3  # queued ones; the completed job and the other
+        assert await active(2) == 2  # tenant's do not count; never beyond the limit
 
 
 async def test_claim_heartbeat_progress_and_finish(db: Database) -> None:

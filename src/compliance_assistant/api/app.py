@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -149,6 +149,10 @@ def create_app(
         docs_url="/docs",
         openapi_url="/openapi.json",
         redoc_url=None,
+        telemetry={
+            "operation_spans": config.observability.trace_operation_spans,
+            "exclude": _untraced,
+        },
     )
     install_error_handlers(app)
     # Per-user rate limits by route group (api.rate_limits); probes, docs and the add-in's
@@ -192,6 +196,14 @@ def create_app(
     # FastAPI's documented way to customise the schema is to replace this method.
     app.openapi = _openapi_with_extra_schemas(app)  # type: ignore[method-assign]
     return app
+
+
+# Probes and scrapes arrive every few seconds from every replica: no trace worth keeping.
+UNTRACED_PREFIXES = ("/health/", f"{API_PREFIX}/health/", "/metrics")
+
+
+def _untraced(scope: MutableMapping[str, Any]) -> bool:
+    return str(scope.get("path", "")).startswith(UNTRACED_PREFIXES)
 
 
 def _openapi_with_extra_schemas(app: FastAPI) -> Any:

@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from compliance_assistant.engine.errors import EngineError
-from compliance_assistant.errors import ComplianceError
+from compliance_assistant.errors import ComplianceError, RetryLaterError
 from compliance_assistant.storage.blob import BlobError
 
 logger = logging.getLogger(__name__)
@@ -48,14 +48,6 @@ class UnauthorizedError(ComplianceError):
 class ForbiddenError(ComplianceError):
     code = "FORBIDDEN"
     status_code = 403
-
-
-class RetryLaterError(ComplianceError):
-    """A refusal the client should retry after ``retry_after`` seconds (429, 503)."""
-
-    def __init__(self, message: str, *, retry_after: float, details: Any = None) -> None:
-        super().__init__(message, details=details)
-        self.retry_after = retry_after
 
 
 class RateLimitedError(RetryLaterError):

@@ -3,8 +3,8 @@
 :func:`rate_limited` is attached to routers (``app.include_router(…, dependencies=[…])``):
 it counts the request against the authenticated user's budget for the route's group
 (:mod:`.ratelimit`) and answers 429 ``RATE_LIMITED`` with ``Retry-After`` when it is spent.
-Submissions are also refused (429 ``TOO_MANY_ACTIVE_JOBS``) while the tenant has
-``limits.max_active_jobs_per_tenant`` jobs queued or processing.
+(The cap on a tenant's active jobs is checked by the submission itself, in its own
+transaction: ``checks.service``.)
 
 The counts are left on ``request.state`` and :class:`RateLimitHeadersMiddleware` adds the
 IETF draft headers ``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimit-Reset`` to
@@ -18,24 +18,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Depends, Request
-from sqlalchemy import func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from compliance_assistant.api.deps import ApiState, Authenticated
-from compliance_assistant.api.errors import RateLimitedError, RetryLaterError
+from compliance_assistant.api.errors import RateLimitedError
 from compliance_assistant.api.ratelimit import RateLimitStats
-from compliance_assistant.storage.db.job_types import ACTIVE_STATUSES
-from compliance_assistant.storage.db.models import Job
 
 STATE_KEY = "rate_limit"
 SUBMIT_PATH_SUFFIX = "/compliance/check"
-# Jobs take seconds to minutes; a client refused for too many of them retries after this.
-ACTIVE_JOBS_RETRY_SECONDS = 30.0
-
-
-class TooManyActiveJobsError(RetryLaterError):
-    code = "TOO_MANY_ACTIVE_JOBS"
-    status_code = 429
 
 
 def route_group(request: Request) -> str:
@@ -62,29 +52,8 @@ def rate_limited(group: str | None = None) -> Any:
                     retry_after=stats.reset_seconds,
                     details={"group": chosen, "limit": stats.limit, "window": stats.window},
                 )
-        if chosen == "submit":
-            await _check_active_jobs(state, principal.tenant_id)
 
     return Depends(count_request)
-
-
-async def _check_active_jobs(state: ApiState, tenant_id: str) -> None:
-    limit = state.ctx.settings.limits.max_active_jobs_per_tenant
-    # Served by the (tenant_id, status, created_at, id) index.
-    query = (
-        select(func.count())
-        .select_from(Job)
-        .where(Job.tenant_id == tenant_id, Job.status.in_(ACTIVE_STATUSES))
-    )
-    async with state.ctx.database.read_session() as session:
-        active = int((await session.execute(query)).scalar_one())
-    if active >= limit:
-        raise TooManyActiveJobsError(
-            f"Your organisation has {active} checks queued or running, the most allowed at "
-            f"once ({limit}); retry when some have finished.",
-            retry_after=ACTIVE_JOBS_RETRY_SECONDS,
-            details={"active_jobs": active, "limit": limit},
-        )
 
 
 def rate_limit_headers(stats: RateLimitStats) -> list[tuple[bytes, bytes]]:

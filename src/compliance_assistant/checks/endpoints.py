@@ -43,7 +43,7 @@ from compliance_assistant.checks.schemas import (
     JobStatusView,
     accepted_view,
 )
-from compliance_assistant.checks.service import check_service
+from compliance_assistant.checks.service import EarlyStatus, check_service
 from compliance_assistant.checks.stream import job_events
 from compliance_assistant.config import LimitsSettings
 from compliance_assistant.engine.result import CheckResult
@@ -124,31 +124,38 @@ async def submit_check(
     (``Idempotent-Replayed: true``); with a different body it is a 422.
     """
     ctx = state.ctx
-    # The submit rate limit and the tenant's active-jobs limit are checked by the router's
-    # dependency (api.rate_limits).
+    # The submit rate limit is checked by the router's dependency (api.rate_limits); the
+    # tenant's cap on active jobs by the submission, in its transaction.
     submission = await _read_submission(request, ctx.settings.limits)
-    async with ctx.database.session() as session:
-        accepted = await check_service.submit(
-            ctx,
-            session,
-            tenant_id=principal.tenant_id,
-            user_id=principal.user_id,
-            submission=submission,
-            idempotency_key=idempotency_key,
-            correlation_id=correlation_id,
-            now=datetime.now(UTC),
-        )
-        # Same unit of work as the job: no extra transaction on the submit path.
-        audit.record(
-            session,
-            tenant_id=principal.tenant_id,
-            actor=principal.actor,
-            action=audit.CHECK_SUBMITTED,
-            target=accepted.job.id,
-            correlation_id=correlation_id,
-            details={"created": accepted.created, "replayed": accepted.replayed},
-        )
-    await check_service.after_accept(ctx, accepted)
+    early: EarlyStatus | None = None
+    try:
+        async with ctx.database.session() as session:
+            accepted = await check_service.submit(
+                ctx,
+                session,
+                tenant_id=principal.tenant_id,
+                user_id=principal.user_id,
+                submission=submission,
+                idempotency_key=idempotency_key,
+                correlation_id=correlation_id,
+                now=datetime.now(UTC),
+            )
+            # Same unit of work as the job: no extra transaction on the submit path.
+            audit.record(
+                session,
+                tenant_id=principal.tenant_id,
+                actor=principal.actor,
+                action=audit.CHECK_SUBMITTED,
+                target=accepted.job.id,
+                correlation_id=correlation_id,
+                details={"created": accepted.created, "replayed": accepted.replayed},
+            )
+            early = check_service.cache_status_early(ctx, accepted)
+    except BaseException:
+        if early is not None:  # the commit failed: the job does not exist
+            await early.discard(ctx)
+        raise
+    await check_service.after_accept(ctx, accepted, early)
     body = accepted_view(accepted.job, base_url(ctx), duplicate_of=accepted.duplicate_of)
     headers = {"Location": body["status_url"]}
     if accepted.replayed:

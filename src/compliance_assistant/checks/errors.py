@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from compliance_assistant.errors import ComplianceError, InputError, NotFoundError
+from compliance_assistant.errors import (
+    ComplianceError,
+    InputError,
+    NotFoundError,
+    RetryLaterError,
+)
 
 
 class JobNotFoundError(NotFoundError):
@@ -54,3 +59,10 @@ class IdempotencyKeyReusedError(InputError):
 
     code = "IDEMPOTENCY_KEY_REUSED"
     status_code = 422
+
+
+class TooManyActiveJobsError(RetryLaterError):
+    """The tenant already has ``limits.max_active_jobs_per_tenant`` jobs queued or running."""
+
+    code = "TOO_MANY_ACTIVE_JOBS"
+    status_code = 429

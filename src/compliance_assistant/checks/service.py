@@ -23,6 +23,7 @@ from compliance_assistant.checks.errors import (
     IdempotencyKeyReusedError,
     JobFinishedError,
     JobNotFoundError,
+    TooManyActiveJobsError,
 )
 from compliance_assistant.checks.events import (
     CANCEL,
@@ -30,12 +31,15 @@ from compliance_assistant.checks.events import (
     cache_status,
     publish,
 )
+from compliance_assistant.checks.repository import views
 from compliance_assistant.checks.schemas import JobStatusView
 from compliance_assistant.guidelines.service import guideline_set_service, parse_ref
 from compliance_assistant.observability import metrics
 from compliance_assistant.storage.db import JobRecord, NewJob, idempotency, jobs
 
 logger = logging.getLogger(__name__)
+# Jobs take seconds to minutes; a client refused for too many of them retries after this.
+ACTIVE_JOBS_RETRY_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,27 @@ class Accepted:
     duplicate_of: str | None = None
     replayed: bool = False
     enqueued: bool = False  # the queue entry was written in the job's transaction
+
+
+@dataclass(frozen=True)
+class EarlyStatus:
+    """A new job's status view being cached while its transaction commits.
+
+    Nobody knows a new job's id before the 202 answer carries it, so nobody can read the
+    view before the commit; writing it alongside the commit takes one cache round trip off
+    the submission's answer. If the commit fails, :meth:`discard` drops the view again.
+    """
+
+    job_id: str
+    task: asyncio.Task[JobStatusView]
+
+    async def settled(self) -> None:
+        await self.task
+
+    async def discard(self, ctx: ServiceContext) -> None:
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
+        await views.forget_job(ctx.cache, self.job_id)
 
 
 class _LostIdempotencyRace(Exception):
@@ -145,9 +170,21 @@ class CheckService:
     ) -> Accepted:
         tenant_id = new_job.tenant_id
         assert new_job.dedupe_key is not None
-        existing = await self._reusable(
-            session, tenant_id, new_job.dedupe_key, now=now, window=window
+        limit = ctx.settings.limits.max_active_jobs_per_tenant
+        # One indexed query for the duplicate and the tenant's active jobs. It is
+        # authoritative (status and age are checked with it), so a cached copy of the dedupe
+        # key would add a round trip, not save one.
+        admission = await jobs.admission(
+            session,
+            tenant_id,
+            new_job.dedupe_key,
+            now=now,
+            window_seconds=window,
+            active_limit=limit,
         )
+        existing = None
+        if admission.reusable_id is not None:
+            existing = await jobs.get(session, tenant_id, admission.reusable_id)
         if existing is not None:
             accepted = Accepted(existing, created=False, duplicate_of=existing.id)
             await self._remember(
@@ -161,6 +198,8 @@ class CheckService:
                 ttl=timedelta(hours=ctx.settings.retention.idempotency_hours),
             )
             return accepted
+        # Only a new job counts against the cap: a duplicate or a replay is answered at it.
+        _ensure_capacity(admission.active, limit)
         if idempotency_key is None:
             return await self._create(ctx, session, new_job, now=now)
         try:
@@ -205,9 +244,20 @@ class CheckService:
             metadata=submission.blob_metadata,
         )
 
-    async def after_accept(self, ctx: ServiceContext, accepted: Accepted) -> None:
-        """After the commit: queue a new job and cache its status. Nothing is published:
-        nobody can be subscribed to a job whose id they do not know yet."""
+    def cache_status_early(self, ctx: ServiceContext, accepted: Accepted) -> EarlyStatus | None:
+        """Start caching a new job's status before its commit (:class:`EarlyStatus`); the
+        caller passes the result to :meth:`after_accept`, or discards it if the commit
+        fails. None for a duplicate or a replay: their views are cached already."""
+        if not accepted.created:
+            return None
+        return EarlyStatus(accepted.job.id, asyncio.create_task(cache_status(ctx, accepted.job)))
+
+    async def after_accept(
+        self, ctx: ServiceContext, accepted: Accepted, early: EarlyStatus | None = None
+    ) -> None:
+        """After the commit: queue a new job and cache its status (or wait for ``early``
+        to be cached). Nothing is published: nobody can be subscribed to a job whose id
+        they do not know yet."""
         if not accepted.created:
             return
         job = accepted.job
@@ -218,7 +268,10 @@ class CheckService:
                 await ctx.require_queue().enqueue(job.tenant_id, job.id)
             except Exception:  # the sweep re-queues it; the client already has a valid job
                 logger.exception("enqueue of job %s failed; the sweep will re-queue it", job.id)
-        await cache_status(ctx, job)
+        if early is not None:
+            await early.settled()
+        else:
+            await cache_status(ctx, job)
 
     async def _replay(
         self,
@@ -276,21 +329,6 @@ class CheckService:
                 )
             raise _LostIdempotencyRace(record.job_id)
 
-    async def _reusable(
-        self,
-        session: AsyncSession,
-        tenant_id: str,
-        key: str,
-        *,
-        now: datetime,
-        window: int,
-    ) -> JobRecord | None:
-        """One indexed query on ``jobs.dedupe_key``. It is authoritative (status and age are
-        checked with it), so a cached copy of the key would add a round trip, not save one."""
-        if window <= 0:
-            return None
-        return await jobs.find_reusable(session, tenant_id, key, now=now, window_seconds=window)
-
     # -- cancellation --------------------------------------------------------------------
 
     async def cancel(
@@ -317,6 +355,16 @@ class CheckService:
 
 
 check_service = CheckService()
+
+
+def _ensure_capacity(active: int, limit: int) -> None:
+    if active >= limit:
+        raise TooManyActiveJobsError(
+            f"Your organisation has {active} checks queued or running, the most allowed at "
+            f"once ({limit}); retry when some have finished.",
+            retry_after=ACTIVE_JOBS_RETRY_SECONDS,
+            details={"active_jobs": active, "limit": limit},
+        )
 
 
 async def _discard(ctx: ServiceContext, article: asyncio.Task[None], key: str) -> None:

@@ -9,6 +9,7 @@ shipped files are re-read when their modification time does.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -82,8 +83,9 @@ class GuidelineSetService:
     """Stateless; use the module-level ``guideline_set_service`` instance."""
 
     def shipped(self, catalog: GuidelineCatalog) -> dict[str, SetEntry]:
-        """Shipped (and configured-path) sets by id; re-read only when a file changes."""
-        return _shipped_index(catalog.search_paths, _signature(catalog.search_paths))
+        """Shipped (and configured-path) sets by id; re-read only when a file changes (seen
+        within ``SIGNATURE_RECHECK_SECONDS``)."""
+        return _shipped_index(catalog.search_paths, _recent_signature(catalog.search_paths))
 
     async def resolve(
         self,
@@ -267,6 +269,22 @@ def _parse_stored(tenant_id: str, set_id: str, version: int, yaml_text: str) -> 
     """A stored version, with the version number the database assigned."""
     parsed = parse_guideline_set(yaml_text, source=f"{tenant_id}/{set_id}@{version}")
     return parsed.model_copy(update={"version": version})
+
+
+# Every submission resolves its set: listing and stat-ing the set files each time cost more
+# than the rest of the resolution. A file edited on disk is picked up within this delay.
+SIGNATURE_RECHECK_SECONDS = 1.0
+_signatures: dict[tuple[Path, ...], tuple[float, tuple[tuple[str, int], ...]]] = {}
+
+
+def _recent_signature(paths: tuple[Path, ...]) -> tuple[tuple[str, int], ...]:
+    now = time.monotonic()
+    known = _signatures.get(paths)
+    if known is not None and now - known[0] < SIGNATURE_RECHECK_SECONDS:
+        return known[1]
+    signature = _signature(paths)
+    _signatures[paths] = (now, signature)
+    return signature
 
 
 def _signature(paths: tuple[Path, ...]) -> tuple[tuple[str, int], ...]:

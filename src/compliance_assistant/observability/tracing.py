@@ -68,7 +68,10 @@ def configure_tracing(settings: Settings, *, component: str) -> bool:
     if tracing_enabled():
         return True
     try:
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        # Imported here only to fail early with a clear message: the export child uses it.
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # noqa: F401
+            OTLPSpanExporter,
+        )
     except ImportError:  # pragma: no cover - depends on the installed extras
         raise RuntimeError(
             "traces are configured (observability.otlp_endpoint / OTEL_EXPORTER_OTLP_ENDPOINT) "
@@ -76,8 +79,9 @@ def configure_tracing(settings: Settings, *, component: str) -> bool:
         ) from None
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor
     from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+
+    from compliance_assistant.observability.span_export import ChildProcessSpanProcessor
 
     observability = settings.observability
     resource = Resource.create(
@@ -94,7 +98,8 @@ def configure_tracing(settings: Settings, *, component: str) -> bool:
     # Settings give a base URL (like the standard variable); the exporter wants the full one.
     explicit = observability.otlp_endpoint
     url = None if not explicit else explicit.rstrip("/").removesuffix("/v1/traces") + "/v1/traces"
-    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=url)))
+    # Encoding and sending happen in a child process, off this process's GIL (span_export).
+    provider.add_span_processor(ChildProcessSpanProcessor(url, resource))
     trace.set_tracer_provider(provider)
     logger.info("exporting traces to %s", url or endpoint)
     return True

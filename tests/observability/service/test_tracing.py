@@ -84,3 +84,29 @@ async def test_a_check_is_one_connected_trace(spans: Collector, api: Api) -> Non
     assert any(
         _descends_from(s, request, index) and not _descends_from(s, job, index) for s in statements
     )
+
+
+async def test_a_request_is_one_server_span_and_probes_are_not_traced(
+    spans: Collector, api: Api
+) -> None:
+    """FastAPI's spans per dependency, endpoint and serialization are off unless
+    ``observability.trace_operation_spans`` asks for them (about ten per request, each
+    exported); health probes and metric scrapes record nothing."""
+    response = await api.submit(f"One span {unique('s')}", guidelines=["no-guarantees"])
+    assert response.status_code == 202, response.text
+    job_id = response.json()["job_id"]
+    status = await api.get(f"/api/v1/jobs/{job_id}/status")
+    assert status.status_code == 200
+    # Let the job finish here: one left in the shared queue would run in a later test.
+    assert (await api.wait_for(job_id))["status"] == "completed"
+    await api.wait_idle(job_id)
+    for path in ("/health/live", "/api/v1/health/live", "/metrics"):
+        assert (await api.client.get(path)).status_code == 200
+    finished = spans.spans
+    request = _one(finished, "POST /api/v1/compliance/check")
+    assert request.context is not None
+    trace_id = request.context.trace_id
+    in_request = [s for s in finished if s.context and s.context.trace_id == trace_id]
+    assert not [s.name for s in in_request if s.name.startswith("fastapi.")]
+    assert any(s.name == "GET /api/v1/jobs/{job_id}/status" for s in finished)
+    assert not [s.name for s in finished if "health" in s.name or "metrics" in s.name]

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, literal, select, tuple_, update
+from sqlalchemy import Select, func, literal, null, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from compliance_assistant.errors import InputError
@@ -38,6 +39,7 @@ from compliance_assistant.storage.db.models import Job
 __all__ = [
     "ACTIVE_STATUSES",
     "REUSABLE_STATUSES",
+    "Admission",
     "JobPage",
     "JobRecord",
     "JobRef",
@@ -48,6 +50,14 @@ __all__ = [
     "encode_cursor",
     "jobs",
 ]
+
+
+@dataclass(frozen=True)
+class Admission:
+    """See :meth:`JobRepository.admission`."""
+
+    active: int
+    reusable_id: str | None
 
 
 class JobRepository:
@@ -143,29 +153,46 @@ class JobRepository:
             next_cursor = encode_cursor(last.created_at, last.id)
         return JobPage(items=items, next_cursor=next_cursor)
 
-    async def find_reusable(
+    async def admission(
         self,
         session: AsyncSession,
         tenant_id: str,
         dedupe_key: str,
         *,
         now: datetime,
-        window_seconds: float = 3600,
-    ) -> JobRecord | None:
-        """The newest queued, processing or completed job with this dedupe key created within
-        the window (DESIGN §9); failed and cancelled jobs are never reused."""
-        row = await session.scalar(
-            select(Job)
-            .where(
-                Job.dedupe_key == dedupe_key,
-                Job.tenant_id == tenant_id,
-                Job.status.in_(REUSABLE_STATUSES),
-                Job.created_at >= now - timedelta(seconds=window_seconds),
-            )
-            .order_by(Job.created_at.desc(), Job.id.desc())
-            .limit(1)
+        window_seconds: float,
+        active_limit: int,
+    ) -> Admission:
+        """What a submission must know before it creates a job, in one round trip: the newest
+        reusable job with this dedupe key (queued, processing or completed, created within
+        the window; DESIGN §9) and the tenant's active jobs, counted up to ``active_limit``
+        (the count is only compared with that limit, so it reads at most that many entries
+        of the (tenant_id, status, created_at, id) index however many jobs wait)."""
+        active = (
+            select(literal(1))
+            .where(Job.tenant_id == tenant_id, Job.status.in_(ACTIVE_STATUSES))
+            .limit(active_limit)
+            .subquery()
         )
-        return job_record(row) if row is not None else None
+        active_count = select(func.count()).select_from(active).scalar_subquery()
+        reusable: Any = null()
+        if window_seconds > 0:
+            reusable = (
+                select(Job.id)
+                .where(
+                    Job.dedupe_key == dedupe_key,
+                    Job.tenant_id == tenant_id,
+                    Job.status.in_(REUSABLE_STATUSES),
+                    Job.created_at >= now - timedelta(seconds=window_seconds),
+                )
+                .order_by(Job.created_at.desc(), Job.id.desc())
+                .limit(1)
+                .scalar_subquery()
+            )
+        row = (
+            await session.execute(select(active_count.label("active"), reusable.label("reusable")))
+        ).one()
+        return Admission(active=int(row.active or 0), reusable_id=row.reusable)
 
     async def _transition(
         self,
