@@ -39,7 +39,7 @@ from compliance_assistant.observability import span_export
 from compliance_assistant.observability.span_export import ChildProcessSpanProcessor
 
 if TYPE_CHECKING:
-    from tests.observability.conftest import OtlpReceiver
+    from tests.doubles.otlp_receiver import OtlpReceiver
 
 RESOURCE = Resource.create(
     {"service.name": "compliance-assistant-api", "deployment.environment.name": "test"}

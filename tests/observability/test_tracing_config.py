@@ -15,7 +15,7 @@ from compliance_assistant.observability.tracing import (
     TRACES_ENDPOINT_ENV,
     otlp_endpoint,
 )
-from tests.observability.conftest import OtlpReceiver
+from tests.doubles.otlp_receiver import OtlpReceiver
 
 # A fresh interpreter: the tracer provider can be installed once per process.
 EXPORTING = """

@@ -2,7 +2,7 @@
 
 One private production topology (tests/scale/cluster.py: PostgreSQL, Redis and Azurite of the
 test's own, one ``compliance api`` and one ``compliance worker`` process) with JSON logs and
-OTLP trace export to a small OTLP/HTTP collector started here, the reference Smart Search
+OTLP trace export to the OTLP/HTTP receiver double (tests/doubles), the reference Smart Search
 server and the LLM double. One job runs through it (an llm, a gtc and a rule guideline);
 around it both processes' ``/metrics`` are scraped. Then:
 
@@ -16,20 +16,17 @@ around it both processes' ``/metrics`` are scraped. Then:
 
 from __future__ import annotations
 
-import http.server
 import json
 import shutil
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import httpx
 import pytest
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -37,6 +34,7 @@ from compliance_assistant.gtc.library import GtcLibrary
 from tests.api.conftest import llm_double
 from tests.api.harness import llm_set_yaml
 from tests.doubles.llm_server import LlmDouble, Reply
+from tests.doubles.otlp_receiver import OtlpReceiver
 from tests.gtc.harness import API_KEY, Faults, RunningServer
 from tests.observability.scrape import Scrape
 from tests.ops.promql import (
@@ -85,63 +83,16 @@ def _attributes(values: list[KeyValue]) -> dict[str, Any]:
     return found
 
 
-class _OtlpHandler(http.server.BaseHTTPRequestHandler):
-    """``POST /v1/traces`` (OTLP/HTTP, protobuf): decode and keep every span."""
-
-    spans: ClassVar[list[ExportedSpan]] = []
-    lock: ClassVar[threading.Lock] = threading.Lock()
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        status = 404
-        if self.path == "/v1/traces":
-            status = 200
-            request = ExportTraceServiceRequest.FromString(body)
-            decoded = []
-            for resource in request.resource_spans:
-                service = str(_attributes(list(resource.resource.attributes))["service.name"])
-                for scope in resource.scope_spans:
-                    decoded += [
-                        ExportedSpan(
-                            service,
-                            span.name,
-                            span.trace_id.hex(),
-                            _attributes(list(span.attributes)),
-                        )
-                        for span in scope.spans
-                    ]
-            with self.lock:
-                self.spans.extend(decoded)
-        self.send_response(status)
-        self.send_header("Content-Type", "application/x-protobuf")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        del args  # quiet
-
-
-class OtlpCollector:
-    def __init__(self) -> None:
-        _OtlpHandler.spans = []
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _OtlpHandler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def spans(self) -> list[ExportedSpan]:
-        with _OtlpHandler.lock:
-            return list(_OtlpHandler.spans)
-
-    def __enter__(self) -> OtlpCollector:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+def exported_spans(receiver: OtlpReceiver) -> list[ExportedSpan]:
+    return [
+        ExportedSpan(
+            str(_attributes(list(resource.attributes))["service.name"]),
+            span.name,
+            span.trace_id.hex(),
+            _attributes(list(span.attributes)),
+        )
+        for resource, _scope, span in receiver.spans()
+    ]
 
 
 def live_names(text: str) -> set[str]:
@@ -216,15 +167,13 @@ def live(
     llm_double: LlmDouble,
     smart_search: RunningServer,
 ) -> Iterator[LiveRun]:
-    with OtlpCollector() as collector:
+    with OtlpReceiver() as collector:
         cluster = Cluster(
             tmp_path_factory.mktemp("live"),
             llm_double.openai_base_url,
             extra_env={
                 "COMPLIANCE_LOG__FORMAT": "json",
-                "COMPLIANCE_OBSERVABILITY__OTLP_ENDPOINT": collector.url,
-                # Export finished spans within 0.2 s instead of the SDK's 5 s.
-                "OTEL_BSP_SCHEDULE_DELAY": "200",
+                "COMPLIANCE_OBSERVABILITY__OTLP_ENDPOINT": collector.base_url,
                 "COMPLIANCE_GTC__SMART_SEARCH_URL": smart_search.url,
                 "COMPLIANCE_GTC__SMART_SEARCH_API_KEY": API_KEY,
                 # Only the llm guideline calls the model, so its tokens are the job's tokens.
@@ -242,7 +191,7 @@ def _new_key(cluster: Cluster, role: str) -> str:
     return printed.strip().splitlines()[-1]
 
 
-def _run_one_job(cluster: Cluster, collector: OtlpCollector, double: LlmDouble) -> LiveRun:
+def _run_one_job(cluster: Cluster, collector: OtlpReceiver, double: LlmDouble) -> LiveRun:
     cluster.start_services()
     key = _new_key(cluster, "writer")
     api = cluster.add_api()
@@ -311,7 +260,7 @@ def _run_one_job(cluster: Cluster, collector: OtlpCollector, double: LlmDouble) 
     def traced() -> bool:
         services = {
             span.service
-            for span in collector.spans()
+            for span in exported_spans(collector)
             if span.attributes.get("correlation_id") == correlation_id
         }
         return {"compliance-assistant-api", "compliance-assistant-worker"} <= services
@@ -327,7 +276,7 @@ def _run_one_job(cluster: Cluster, collector: OtlpCollector, double: LlmDouble) 
         worker_before,
         worker_after,
         answers,
-        collector.spans(),
+        exported_spans(collector),
     )
 
 
