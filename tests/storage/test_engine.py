@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,27 @@ async def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path
     finally:
         await engine.dispose()
     assert pragmas == ["wal", 1234, 1]
+
+
+async def test_a_new_database_switches_to_wal_while_another_connection_writes(
+    tmp_path: Path,
+) -> None:
+    """SQLite refuses the switch to WAL at once (no busy wait) while another connection
+    writes, as when replicas or engines start together on a new file: it is retried."""
+    path = tmp_path / "new.db"
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("CREATE TABLE t (x)")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO t VALUES (1)")
+    asyncio.get_running_loop().call_later(0.3, writer.execute, "COMMIT")
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with engine.connect() as connection:
+            mode = (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar_one()
+    finally:
+        await engine.dispose()
+        writer.close()
+    assert mode == "wal"
 
 
 async def test_sqlite_readers_do_not_wait_for_a_writer(sqlite_migrated_url: str) -> None:

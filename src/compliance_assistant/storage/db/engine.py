@@ -6,6 +6,7 @@ the block ends normally and rolls back on an exception. Repositories only flush.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool
+from sqlalchemy.util import await_
 
 from compliance_assistant.config import DatabaseSettings, Settings, normalise_database_url
 from compliance_assistant.observability.tracing import instrument_engine
@@ -75,16 +77,42 @@ def _on_sqlite_connect(busy_timeout_ms: int) -> Any:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            # WAL lets readers proceed while one writer commits; the busy timeout makes a
-            # second writer wait instead of failing at once with "database is locked".
-            cursor.execute("PRAGMA journal_mode=WAL")
+            # The busy timeout makes a second writer wait instead of failing at once with
+            # "database is locked"; WAL lets readers proceed while one writer commits.
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            _use_wal(cursor, busy_timeout_ms)
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
         finally:
             cursor.close()
 
     return configure
+
+
+# Between attempts to switch a new database file to WAL.
+_WAL_RETRY_SECONDS = 0.05
+
+
+def _use_wal(cursor: Any, busy_timeout_ms: int) -> None:
+    """Switch the database file to WAL (a property of the file: once is enough).
+
+    The switch needs the file to itself, and SQLite answers "database is locked" at once,
+    without waiting out the busy timeout, while another connection writes: processes or
+    engines starting together on a new database. So it is retried for up to the busy
+    timeout, sleeping on the event loop (this runs inside SQLAlchemy's async adaptation).
+    """
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    while True:
+        cursor.execute("PRAGMA journal_mode")
+        if str(cursor.fetchone()[0]).lower() == "wal":
+            return
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as exc:  # the adapted driver's OperationalError
+            if "database is locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        await_(asyncio.sleep(_WAL_RETRY_SECONDS))
 
 
 def _on_sqlite_begin(statement: str) -> Any:
